@@ -1,0 +1,77 @@
+"""The bolt App, wired: dependencies in the context, retried events deduplicated, handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.deps import Deps
+from bot.slackclient import make_web_client
+from handlers import register_all
+from storage.models import ProcessedEvent
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    deps: Deps,
+    *,
+    client: WebClient | None = None,
+    token_verification: bool = False,
+    process_before_response: bool = False,
+) -> App:
+    """Build the bolt ``App`` for ``deps``.
+
+    Args:
+        deps: configuration, database and clock.
+        client: the Web API client; by default one that honours SLACK_API_URL and retries.
+        token_verification: let bolt call auth.test while building the app.
+        process_before_response: finish the listener before answering (in-process tests and
+            the console, where nothing must run on after the answer).
+    """
+    config = deps.config
+    app = App(
+        token=None if client else config.slack_bot_token,
+        signing_secret=config.slack_signing_secret or "unused-in-socket-mode",
+        client=client or make_web_client(config),
+        token_verification_enabled=token_verification,
+        process_before_response=process_before_response,
+        raise_error_for_unhandled_request=False,
+        ignoring_self_events_enabled=True,
+    )
+
+    @app.middleware
+    def inject_deps(context: Any, next: Callable[[], BoltResponse]) -> BoltResponse:
+        context["deps"] = deps
+        return next()
+
+    @app.middleware
+    def drop_retried_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not _first_delivery(deps, str(event_id)):
+            log.info("event %s already handled; ignoring the retry", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    register_all(app)
+    return app
+
+
+def _first_delivery(deps: Deps, event_id: str) -> bool:
+    """Record ``event_id``; False when another delivery (or instance) recorded it first."""
+    try:
+        with deps.unit_of_work() as session:
+            session.add(ProcessedEvent(event_id=event_id, received_at=deps.clock.now()))
+    except IntegrityError:
+        return False
+    return True
+
+
+def handle_request(app: App, body: str, headers: dict[str, Any]) -> BoltResponse:
+    """Dispatch one raw request to ``app`` in-process (the console uses this)."""
+    return app.dispatch(BoltRequest(body=body, headers=headers))

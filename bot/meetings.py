@@ -1,0 +1,353 @@
+"""Meetings: scheduling, numbering (年度 第N回), finding the one a command means, and changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.audit import record
+from bot.bodies import descendant_ids
+from bot.calendar import fiscal_year_of
+from bot.errors import NotFound, UserError
+from bot.parsing import Ref
+from bot.permissions import Actor, require_secretariat
+from storage.models import Attendance, Body, Meeting
+
+ACTIVE = ("scheduled", "held")
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """A meeting as handlers and templates see it; times are aware, in UTC."""
+
+    id: int
+    body_id: int
+    body_name: str
+    body_channel: str
+    parent_body_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    fiscal_year: int
+    number: int | None
+    place: str | None
+    status: str
+    disclosure: str
+    disclosure_reason: str | None
+    minutes_disclosure: str
+    minutes_disclosure_reason: str | None
+    actual_start: datetime | None
+    actual_end: datetime | None
+    announcement_channel: str | None
+    announcement_ts: str | None
+    agenda_locked_at: datetime | None
+    cancel_reason: str | None
+
+    @property
+    def ref(self) -> str:
+        return f"M{self.id}"
+
+    @property
+    def is_non_public(self) -> bool:
+        """Whether the meeting or its minutes are 非公開 / 一部非公開."""
+        return self.disclosure != "public" or self.minutes_disclosure != "public"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What a user asked for: a local date and start/end clock times."""
+
+    day: date
+    start: time
+    end: time
+
+
+def meeting_number(session: Session, meeting: Meeting) -> int | None:
+    """第N回: the rank by start time among the body's non-cancelled meetings of its FY."""
+    if meeting.status == "cancelled":
+        return None
+    earlier = session.scalar(
+        select(func.count()).where(
+            Meeting.body_id == meeting.body_id,
+            Meeting.fiscal_year == meeting.fiscal_year,
+            Meeting.status != "cancelled",
+            or_(
+                Meeting.starts_at < meeting.starts_at,
+                and_(Meeting.starts_at == meeting.starts_at, Meeting.id < meeting.id),
+            ),
+        )
+    )
+    return int(earlier or 0) + 1
+
+
+def meeting_view(session: Session, meeting: Meeting) -> MeetingView:
+    """The frozen view of ``meeting`` with its computed number."""
+    body = meeting.body
+    return MeetingView(
+        id=meeting.id,
+        body_id=body.id,
+        body_name=body.name,
+        body_channel=body.channel_id,
+        parent_body_id=body.parent_id,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        fiscal_year=meeting.fiscal_year,
+        number=meeting_number(session, meeting),
+        place=meeting.place,
+        status=meeting.status,
+        disclosure=meeting.disclosure,
+        disclosure_reason=meeting.disclosure_reason,
+        minutes_disclosure=meeting.minutes_disclosure,
+        minutes_disclosure_reason=meeting.minutes_disclosure_reason,
+        actual_start=meeting.actual_start,
+        actual_end=meeting.actual_end,
+        announcement_channel=meeting.announcement_channel,
+        announcement_ts=meeting.announcement_ts,
+        agenda_locked_at=meeting.agenda_locked_at,
+        cancel_reason=meeting.cancel_reason,
+    )
+
+
+def _moments(when: Schedule, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(when.day, when.start, tzinfo=tz)
+    end = datetime.combine(when.day, when.end, tzinfo=tz)
+    if end <= start:
+        raise UserError("meeting.end_before_start", usage="usage.meeting.schedule")
+    return start, end
+
+
+def schedule_meeting(
+    session: Session,
+    body: Body,
+    when: Schedule,
+    *,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    fy_start_month: int,
+    place: str | None = None,
+    disclosure: str | None = None,
+    reason: str | None = None,
+    minutes_disclosure: str | None = None,
+    minutes_reason: str | None = None,
+) -> MeetingView:
+    """Schedule a meeting of ``body``; only its secretariat may."""
+    require_secretariat(session, body, actor, action="schedule")
+    start, end = _moments(when, tz)
+    if start < now:
+        raise UserError("meeting.in_the_past", usage="usage.meeting.schedule")
+    meeting_disclosure = disclosure or body.disclosure
+    meeting = Meeting(
+        body=body,
+        starts_at=start,
+        ends_at=end,
+        fiscal_year=fiscal_year_of(when.day, fy_start_month),
+        place=place or body.default_place,
+        status="scheduled",
+        disclosure=meeting_disclosure,
+        disclosure_reason=reason if reason is not None else body.disclosure_reason,
+        minutes_disclosure=minutes_disclosure or body.minutes_disclosure or meeting_disclosure,
+        minutes_disclosure_reason=(
+            minutes_reason
+            if minutes_reason is not None
+            else body.minutes_disclosure_reason or reason or body.disclosure_reason
+        ),
+        created_by=actor.user_id,
+        created_at=now,
+    )
+    session.add(meeting)
+    session.flush()
+    record(session, now, actor.user_id, "meeting.schedule", body.id, "meeting", meeting.id)
+    return meeting_view(session, meeting)
+
+
+def get_meeting(session: Session, meeting_id: int) -> Meeting:
+    """The meeting ``M<id>``."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("meeting.not_found", ref=f"M{meeting_id}")
+    return meeting
+
+
+def current_meeting(session: Session, body: Body, now: datetime, purpose: str) -> Meeting:
+    """The meeting a command means when it names none.
+
+    The one in progress (started, not ended) first; otherwise the next scheduled meeting
+    (``purpose="upcoming"``: /agenda, /materials) or the last one held (``purpose="held"``:
+    /decision, /minutes, /agenda carry).
+    """
+    in_progress = session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.body_id == body.id,
+            Meeting.status != "cancelled",
+            Meeting.actual_end.is_(None),
+            or_(
+                Meeting.actual_start.is_not(None),
+                and_(Meeting.starts_at <= now, Meeting.ends_at > now),
+            ),
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )
+    if in_progress is not None:
+        return in_progress
+    if purpose == "upcoming":
+        found = session.scalar(
+            select(Meeting)
+            .where(
+                Meeting.body_id == body.id,
+                Meeting.status == "scheduled",
+                Meeting.starts_at > now,
+            )
+            .order_by(Meeting.starts_at)
+            .limit(1)
+        )
+        if found is None:
+            raise NotFound("meeting.none_upcoming", body=body.name)
+        return found
+    found = session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.body_id == body.id,
+            Meeting.status != "cancelled",
+            or_(Meeting.status == "held", Meeting.starts_at <= now),
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )
+    if found is None:
+        raise NotFound("meeting.none_held", body=body.name)
+    return found
+
+
+def resolve_meeting(
+    session: Session, body: Body, ref: Ref | None, now: datetime, purpose: str
+) -> Meeting:
+    """The meeting named by ``ref`` (``M12``, ``next``, ``last``) or the current one."""
+    if ref is None:
+        return current_meeting(session, body, now, purpose)
+    if ref.kind == "meeting" and ref.number is not None:
+        return get_meeting(session, ref.number)
+    if ref.kind == "next":
+        return current_meeting(session, body, now, "upcoming")
+    if ref.kind == "last":
+        return current_meeting(session, body, now, "held")
+    raise UserError("meeting.bad_ref", ref=str(ref))
+
+
+def list_meetings(session: Session, body: Body, fiscal_year: int | None) -> list[MeetingView]:
+    """The body's and its sub-bodies' meetings in date order (one fiscal year, or all)."""
+    query = select(Meeting).where(Meeting.body_id.in_(descendant_ids(session, body)))
+    if fiscal_year is not None:
+        query = query.where(Meeting.fiscal_year == fiscal_year)
+    meetings = session.scalars(query.order_by(Meeting.starts_at, Meeting.id)).all()
+    return [meeting_view(session, m) for m in meetings]
+
+
+def move_meeting(
+    session: Session,
+    meeting: Meeting,
+    when: Schedule,
+    *,
+    actor: Actor,
+    now: datetime,
+    tz: ZoneInfo,
+    fy_start_month: int,
+) -> MeetingView:
+    """Move a scheduled meeting to another date and time (renumbering follows)."""
+    require_secretariat(session, meeting.body, actor, action="move")
+    if meeting.status != "scheduled":
+        raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
+    start, end = _moments(when, tz)
+    if start < now:
+        raise UserError("meeting.in_the_past", usage="usage.meeting.move")
+    meeting.starts_at, meeting.ends_at = start, end
+    meeting.fiscal_year = fiscal_year_of(when.day, fy_start_month)
+    record(session, now, actor.user_id, "meeting.move", meeting.body_id, "meeting", meeting.id)
+    session.flush()
+    return meeting_view(session, meeting)
+
+
+def cancel_meeting(
+    session: Session, meeting: Meeting, reason: str | None, *, actor: Actor, now: datetime
+) -> MeetingView:
+    """Cancel a scheduled meeting; it no longer counts for 第N回."""
+    require_secretariat(session, meeting.body, actor, action="cancel")
+    if meeting.status != "scheduled":
+        raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
+    meeting.status = "cancelled"
+    meeting.cancel_reason = reason
+    record(session, now, actor.user_id, "meeting.cancel", meeting.body_id, "meeting", meeting.id)
+    session.flush()
+    return meeting_view(session, meeting)
+
+
+def start_meeting(
+    session: Session, meeting: Meeting, *, actor: Actor, now: datetime
+) -> MeetingView:
+    """Record the actual start time."""
+    require_secretariat(session, meeting.body, actor, action="start")
+    if meeting.status == "cancelled":
+        raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
+    if meeting.actual_start is None:
+        meeting.actual_start = now
+    record(session, now, actor.user_id, "meeting.start", meeting.body_id, "meeting", meeting.id)
+    return meeting_view(session, meeting)
+
+
+def end_meeting(session: Session, meeting: Meeting, *, actor: Actor, now: datetime) -> MeetingView:
+    """Record the actual end time; the meeting is held."""
+    require_secretariat(session, meeting.body, actor, action="end")
+    if meeting.status == "cancelled":
+        raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
+    if meeting.actual_start is None:
+        meeting.actual_start = min(now, meeting.starts_at)
+    meeting.actual_end = now
+    meeting.status = "held"
+    record(session, now, actor.user_id, "meeting.end", meeting.body_id, "meeting", meeting.id)
+    return meeting_view(session, meeting)
+
+
+def set_announcement(session: Session, meeting_id: int, channel: str, ts: str) -> None:
+    """Remember the announcement message: its thread is the meeting's thread."""
+    meeting = get_meeting(session, meeting_id)
+    meeting.announcement_channel = channel
+    meeting.announcement_ts = ts
+
+
+def meeting_by_thread(session: Session, channel: str, thread_ts: str) -> Meeting | None:
+    """The meeting whose announcement started the thread ``thread_ts`` in ``channel``."""
+    return session.scalar(
+        select(Meeting).where(
+            Meeting.announcement_channel == channel, Meeting.announcement_ts == thread_ts
+        )
+    )
+
+
+def record_attendance(
+    session: Session, meeting_id: int, user_id: str, status: str, now: datetime
+) -> str:
+    """Record Attend / Absent; pressing again changes the answer, never adds a second row."""
+    if status not in ("present", "absent"):
+        raise UserError("meeting.bad_attendance")
+    get_meeting(session, meeting_id)
+    row = session.scalar(
+        select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.user_id == user_id)
+    )
+    if row is None:
+        row = Attendance(meeting_id=meeting_id, user_id=user_id, status=status, answered_at=now)
+        session.add(row)
+    row.status, row.answered_at = status, now
+    return status
+
+
+def attendance(session: Session, meeting_id: int) -> dict[str, str]:
+    """Each answering user's status for the meeting."""
+    rows = session.execute(
+        select(Attendance.user_id, Attendance.status).where(Attendance.meeting_id == meeting_id)
+    ).all()
+    return {user: status for user, status in rows}

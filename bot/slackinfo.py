@@ -1,0 +1,104 @@
+"""Facts about Slack users and channels, cached in the database.
+
+Permission checks run before a command is acknowledged, so they must not wait on Slack for
+every request: the admin flag is cached for an hour. Channel facts decide where non-public
+content may go, so callers that disclose ask for a fresh answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from storage.models import SlackChannel, SlackUser
+
+log = logging.getLogger(__name__)
+
+USER_TTL = timedelta(hours=1)
+CHANNEL_TTL = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    user_id: str
+    name: str | None
+    is_admin: bool
+    locale: str | None
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    channel_id: str
+    name: str | None
+    is_private: bool
+    is_im: bool
+    is_ext_shared: bool
+
+    @property
+    def safe_for_non_public(self) -> bool:
+        """A private channel (or DM) not shared with another organisation."""
+        return (self.is_private or self.is_im) and not self.is_ext_shared
+
+
+def user_info(session: Session, client: WebClient, user_id: str, now: datetime) -> UserInfo:
+    """Who ``user_id`` is; asks Slack only when the cached answer is older than an hour."""
+    row = session.get(SlackUser, user_id)
+    if row is None or now - row.fetched_at > USER_TTL:
+        try:
+            user = client.users_info(user=user_id, include_locale=True)["user"]
+        except SlackApiError as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+            user = None
+        if user is not None:
+            if row is None:
+                row = SlackUser(user_id=user_id, fetched_at=now)
+                session.add(row)
+            row.name = (user.get("profile") or {}).get("display_name") or user.get("name")
+            row.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
+            row.locale = user.get("locale")
+            row.fetched_at = now
+    if row is None:
+        return UserInfo(user_id=user_id, name=None, is_admin=False, locale=None)
+    return UserInfo(user_id=user_id, name=row.name, is_admin=row.is_admin, locale=row.locale)
+
+
+def channel_info(
+    session: Session, client: WebClient, channel_id: str, now: datetime, *, fresh: bool = False
+) -> ChannelInfo:
+    """What kind of channel ``channel_id`` is.
+
+    When Slack cannot be asked, the channel is treated as public and shared: the safe answer
+    for anything non-public.
+    """
+    row = session.get(SlackChannel, channel_id)
+    if row is None or fresh or now - row.fetched_at > CHANNEL_TTL:
+        try:
+            channel = client.conversations_info(channel=channel_id)["channel"]
+        except SlackApiError as exc:
+            log.warning(
+                "conversations.info failed for %s: %s", channel_id, exc.response.get("error")
+            )
+            return ChannelInfo(channel_id, None, is_private=False, is_im=False, is_ext_shared=True)
+        if row is None:
+            row = SlackChannel(channel_id=channel_id, fetched_at=now)
+            session.add(row)
+        row.name = channel.get("name")
+        row.is_im = bool(channel.get("is_im") or channel.get("is_mpim"))
+        row.is_private = bool(channel.get("is_private") or row.is_im)
+        # Org-wide sharing stays inside one organisation; external sharing does not.
+        row.is_ext_shared = bool(
+            channel.get("is_ext_shared") or channel.get("is_pending_ext_shared")
+        )
+        row.fetched_at = now
+    return ChannelInfo(
+        channel_id=channel_id,
+        name=row.name,
+        is_private=row.is_private,
+        is_im=row.is_im,
+        is_ext_shared=row.is_ext_shared,
+    )

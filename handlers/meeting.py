@@ -1,0 +1,401 @@
+"""/meeting: set up bodies, schedule and change meetings, record actual times."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import bodies, meetings
+from bot.announce import announce, refresh_announcement
+from bot.calendar import fiscal_year_label, fiscal_year_of
+from bot.errors import UserError
+from bot.meetings import MeetingView, Schedule
+from bot.parsing import (
+    Args,
+    parse_args,
+    parse_date,
+    parse_disclosure,
+    parse_ref,
+    parse_role,
+    parse_time_range,
+    parse_user_mention,
+)
+from bot.present import meeting_title, meeting_when
+from bot.render import render_slack
+from bot.text import normalize
+from handlers.common import actor_for
+from handlers.meeting_modal import open_schedule_modal
+from handlers.runner import CommandContext, Reply, run_command
+
+Subcommand = Callable[[CommandContext, str], Reply]
+
+
+def _args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
+    try:
+        return parse_args(text, allowed=allowed)
+    except UserError as exc:
+        raise exc.with_usage(usage) from None
+
+
+def _help(ctx: CommandContext, rest: str) -> Reply:
+    lines = [ctx.t("meeting.help_heading")]
+    for name in SUBCOMMAND_USAGES:
+        lines.append("• " + ctx.t(f"usage.meeting.{name}"))
+    return Reply("\n".join(lines))
+
+
+def _setup(ctx: CommandContext, rest: str) -> Reply:
+    usage = "usage.meeting.setup"
+    args = _args(rest, ("parent", "secretariat", "place"), usage)
+    if not args.positional:
+        raise UserError("meeting.setup_needs_name", usage=usage)
+    with ctx.deps.unit_of_work() as s:
+        view = bodies.setup_body(
+            s,
+            name=args.rest(),
+            channel_id=ctx.channel_id,
+            actor=actor_for(ctx, s),
+            now=ctx.deps.clock.now(),
+            parent=args.get("parent"),
+            secretariat=args.get("secretariat"),
+            place=args.get("place"),
+        )
+    return Reply(ctx.t("meeting.setup_done", name=view.name, parent=view.parent_name or "-"))
+
+
+def _member(ctx: CommandContext, rest: str) -> Reply:
+    usage = "usage.meeting.member"
+    args = _args(rest, ("title", "body"), usage)
+    if len(args.positional) != 2:
+        raise UserError("meeting.member_needs_user_role", usage=usage)
+    try:
+        user_id = parse_user_mention(args.positional[0])
+        role = parse_role(args.positional[1])
+    except UserError as exc:
+        raise exc.with_usage(usage) from None
+    with ctx.deps.unit_of_work() as s:
+        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+        member = bodies.set_member(
+            s,
+            body,
+            user_id=user_id,
+            role=role,
+            title=args.get("title"),
+            actor=actor_for(ctx, s),
+            now=ctx.deps.clock.now(),
+        )
+        name = body.name
+    return Reply(
+        ctx.t(
+            "meeting.member_done",
+            user=f"<@{member.user_id}>",
+            role=ctx.t(f"role.{member.role}"),
+            title=member.title or "-",
+            body=name,
+        )
+    )
+
+
+def _config(ctx: CommandContext, rest: str) -> Reply:
+    usage = "usage.meeting.config"
+    allowed = (*bodies.CONFIG_KEYS, "body")
+    args = _args(rest, allowed, usage)
+    if args.positional or not args.options:
+        raise UserError("meeting.config_needs_options", usage=usage)
+    options = {k: v for k, v in args.options.items() if k != "body"}
+    with ctx.deps.unit_of_work() as s:
+        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+        try:
+            view = bodies.configure(
+                s, body, options, actor=actor_for(ctx, s), now=ctx.deps.clock.now()
+            )
+        except UserError as exc:
+            raise exc.with_usage(usage) from None
+    return Reply(
+        ctx.t(
+            "meeting.config_done",
+            body=view.name,
+            agenda_deadline=view.agenda_deadline,
+            materials_deadline=view.materials_deadline,
+            reminders=view.reminders,
+            disclosure=ctx.t(f"disclosure.{view.disclosure}"),
+            template=view.template or ctx.t("meeting.template_default"),
+        )
+    )
+
+
+def parse_schedule(ctx: CommandContext, args: Args, usage: str, first: int = 0) -> Schedule:
+    """The date and time range from positional words ``first`` and ``first + 1``."""
+    words = args.positional[first:]
+    if len(words) < 2:
+        raise UserError("meeting.schedule_needs_date_time", usage=usage)
+    if len(words) > 2:
+        # "11:00 - 12:00" typed with spaces is still one time range.
+        words = [words[0], "".join(words[1:])]
+    today = ctx.deps.clock.now().astimezone(ctx.deps.config.tz).date()
+    try:
+        day = parse_date(words[0], today)
+        start, end = parse_time_range(words[1])
+    except UserError as exc:
+        raise exc.with_usage(usage) from None
+    return Schedule(day=day, start=start, end=end)
+
+
+def _schedule(ctx: CommandContext, rest: str) -> Reply:
+    usage = "usage.meeting.schedule"
+    if not rest:
+        return _open_modal(ctx)
+    args = _args(rest, ("body", "place", "disclosure", "reason"), usage)
+    when = parse_schedule(ctx, args, usage)
+    disclosure = _disclosure(args.get("disclosure"), usage)
+    deps = ctx.deps
+    with deps.unit_of_work() as s:
+        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+        view = meetings.schedule_meeting(
+            s,
+            body,
+            when,
+            actor=actor_for(ctx, s),
+            now=deps.clock.now(),
+            tz=deps.config.tz,
+            fy_start_month=deps.config.fy_start_month,
+            place=args.get("place"),
+            disclosure=disclosure,
+            reason=args.get("reason"),
+        )
+    return Reply(
+        ctx.t("meeting.scheduled", title=_title(ctx, view), when=_when(ctx, view), ref=view.ref),
+        after_ack=[partial(announce, deps, view.id)],
+    )
+
+
+def _disclosure(value: str | None, usage: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_disclosure(value)
+    except UserError as exc:
+        raise exc.with_usage(usage) from None
+
+
+def _open_modal(ctx: CommandContext) -> Reply:
+    deps, trigger_id, channel = ctx.deps, ctx.trigger_id, ctx.channel_id
+
+    def open_modal(client: WebClient) -> None:
+        if trigger_id:
+            open_schedule_modal(deps, client, trigger_id, channel)
+
+    return Reply("", after_ack=[open_modal])
+
+
+def _list(ctx: CommandContext, rest: str) -> Reply:
+    usage = "usage.meeting.list"
+    args = _args(rest, ("fy", "body"), usage)
+    deps = ctx.deps
+    today = deps.clock.now().astimezone(deps.config.tz).date()
+    fy_value = args.get("fy")
+    fiscal_year: int | None = fiscal_year_of(today, deps.config.fy_start_month)
+    if fy_value is not None:
+        fiscal_year = _fiscal_year(fy_value, usage)
+    with deps.unit_of_work() as s:
+        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+        views = meetings.list_meetings(s, body, fiscal_year)
+        name = body.name
+    heading = ctx.t(
+        "meeting.list_heading",
+        body=name,
+        fy=fiscal_year_label(fiscal_year, ctx.lang) if fiscal_year else ctx.t("meeting.all_years"),
+    )
+    rows = [
+        {
+            "ref": v.ref,
+            "title": _title(ctx, v),
+            "when": _when(ctx, v),
+            "place": v.place,
+            "status": v.status,
+            "status_label": ctx.t(f"meeting.status_{v.status}"),
+        }
+        for v in views
+    ]
+    return Reply(render_slack("meeting_list", ctx.lang, heading=heading, meetings=rows))
+
+
+def _fiscal_year(value: str, usage: str) -> int | None:
+    if value.lower() in ("all", "全", "全て", "すべて"):
+        return None
+    digits = value.removeprefix("FY").removeprefix("fy").removesuffix("年度")
+    if digits.isdigit() and 1900 < int(digits) < 2200:
+        return int(digits)
+    raise UserError("meeting.bad_fy", value=value, usage=usage)
+
+
+def _meeting_ref(args: Args, usage: str, index: int = 0) -> Any:
+    if len(args.positional) <= index:
+        return None
+    try:
+        return parse_ref(args.positional[index])
+    except UserError as exc:
+        raise exc.with_usage(usage) from None
+
+
+def _show(ctx: CommandContext, rest: str) -> Reply:
+    usage = "usage.meeting.show"
+    args = _args(rest, ("body",), usage)
+    deps = ctx.deps
+    with deps.unit_of_work() as s:
+        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+        meeting = meetings.resolve_meeting(
+            s, body, _meeting_ref(args, usage), deps.clock.now(), "upcoming"
+        )
+        view = meetings.meeting_view(s, meeting)
+        answers = meetings.attendance(s, meeting.id)
+    present = sum(1 for a in answers.values() if a == "present")
+    absent = sum(1 for a in answers.values() if a == "absent")
+    return Reply(
+        ctx.t(
+            "meeting.show",
+            title=_title(ctx, view),
+            ref=view.ref,
+            when=_when(ctx, view),
+            place=view.place or "-",
+            status=ctx.t(f"meeting.status_{view.status}"),
+            disclosure=ctx.t(f"disclosure.{view.disclosure}"),
+            present=present,
+            absent=absent,
+        )
+    )
+
+
+def _move(ctx: CommandContext, rest: str) -> Reply:
+    usage = "usage.meeting.move"
+    args = _args(rest, ("body",), usage)
+    ref = _meeting_ref(args, usage)
+    if ref is None or ref.kind != "meeting":
+        raise UserError("meeting.needs_meeting_ref", usage=usage)
+    when = parse_schedule(ctx, args, usage, first=1)
+    deps = ctx.deps
+    with deps.unit_of_work() as s:
+        meeting = meetings.get_meeting(s, ref.number)
+        view = meetings.move_meeting(
+            s,
+            meeting,
+            when,
+            actor=actor_for(ctx, s),
+            now=deps.clock.now(),
+            tz=deps.config.tz,
+            fy_start_month=deps.config.fy_start_month,
+        )
+    text = ctx.t("meeting.moved", title=_title(ctx, view), when=_when(ctx, view), ref=view.ref)
+    return Reply(text, after_ack=[partial(refresh_announcement, deps, view.id, notice=text)])
+
+
+def _cancel(ctx: CommandContext, rest: str) -> Reply:
+    usage = "usage.meeting.cancel"
+    args = _args(rest, ("body",), usage)
+    ref = _meeting_ref(args, usage)
+    if ref is None or ref.kind != "meeting":
+        raise UserError("meeting.needs_meeting_ref", usage=usage)
+    reason = args.rest(1) or None
+    deps = ctx.deps
+    with deps.unit_of_work() as s:
+        meeting = meetings.get_meeting(s, ref.number)
+        before = meetings.meeting_view(s, meeting)
+        meetings.cancel_meeting(s, meeting, reason, actor=actor_for(ctx, s), now=deps.clock.now())
+    text = ctx.t(
+        "meeting.cancelled",
+        title=_title(ctx, before),
+        when=_when(ctx, before),
+        reason=reason or "-",
+        ref=before.ref,
+    )
+    return Reply(text, after_ack=[partial(refresh_announcement, deps, before.id, notice=text)])
+
+
+def _start_or_end(ctx: CommandContext, rest: str, *, ending: bool) -> Reply:
+    usage = "usage.meeting.end" if ending else "usage.meeting.start"
+    args = _args(rest, ("body",), usage)
+    deps = ctx.deps
+    with deps.unit_of_work() as s:
+        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+        meeting = meetings.resolve_meeting(
+            s, body, _meeting_ref(args, usage), deps.clock.now(), "held" if ending else "upcoming"
+        )
+        change = meetings.end_meeting if ending else meetings.start_meeting
+        view = change(s, meeting, actor=actor_for(ctx, s), now=deps.clock.now())
+    moment = view.actual_end if ending else view.actual_start
+    assert moment is not None
+    local = moment.astimezone(deps.config.tz).strftime("%H:%M")
+    key = "meeting.ended" if ending else "meeting.started"
+    return Reply(
+        ctx.t(key, title=_title(ctx, view), time=local, ref=view.ref),
+        after_ack=[partial(_after_start_or_end, ctx, view.id, ending)],
+    )
+
+
+def _after_start_or_end(
+    ctx: CommandContext, meeting_id: int, ending: bool, client: WebClient
+) -> None:
+    for hook in START_HOOKS if not ending else END_HOOKS:
+        hook(ctx.deps, meeting_id, client)
+
+
+# Other features add what happens at the start (one message per agenda item) and the end.
+START_HOOKS: list[Callable[[Any, int, WebClient], None]] = []
+END_HOOKS: list[Callable[[Any, int, WebClient], None]] = []
+
+
+def _title(ctx: CommandContext, view: MeetingView) -> str:
+    return meeting_title(view, ctx.lang)
+
+
+def _when(ctx: CommandContext, view: MeetingView) -> str:
+    return meeting_when(view, ctx.lang, ctx.deps.config.tz)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "help": _help,
+    "setup": _setup,
+    "member": _member,
+    "config": _config,
+    "schedule": _schedule,
+    "list": _list,
+    "show": _show,
+    "move": _move,
+    "cancel": _cancel,
+    "start": partial(_start_or_end, ending=False),
+    "end": partial(_start_or_end, ending=True),
+}
+SUBCOMMAND_USAGES = [name for name in SUBCOMMANDS if name != "help"]
+ALIASES = {"ヘルプ": "help", "登録": "setup", "予定": "schedule", "一覧": "list", "中止": "cancel"}
+
+
+def dispatch(ctx: CommandContext) -> Reply:
+    """Route ``/meeting <subcommand> …``; no subcommand opens the scheduling modal."""
+    if not ctx.text:
+        return _open_modal(ctx)
+    first, rest = _first_word(ctx.text)
+    name = ALIASES.get(first, first.lower())
+    handler = SUBCOMMANDS.get(name)
+    if handler is None:
+        raise UserError("meeting.unknown_subcommand", word=first, usage="usage.meeting.any")
+    return handler(ctx, rest.strip())
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    """The subcommand (NFKC, so ｓｃｈｅｄｕｌｅ works) and the rest as typed."""
+    parts = text.split(maxsplit=1)
+    return normalize(parts[0]), parts[1] if len(parts) > 1 else ""
+
+
+def handle_meeting_command(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    run_command(ack, body, context, client, dispatch)
+
+
+def register(app: App) -> None:
+    app.command("/meeting")(handle_meeting_command)

@@ -1,0 +1,146 @@
+"""The scheduling modal: `/meeting` or `/meeting schedule` with no arguments."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import bodies, meetings
+from bot.announce import announce
+from bot.deps import Deps, deps_of
+from bot.errors import UserError
+from bot.meetings import Schedule
+from bot.parsing import parse_date, parse_disclosure, parse_time_range
+from bot.text import normalize
+from handlers.common import make_actor
+from handlers.runner import error_text, run_after_ack
+
+CALLBACK_ID = "meeting_schedule"
+
+
+def _input(
+    block_id: str, label: str, placeholder: str, *, optional: bool = False
+) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "placeholder": {"type": "plain_text", "text": placeholder},
+        },
+    }
+
+
+def schedule_view(deps: Deps, channel_id: str) -> dict[str, Any]:
+    """The modal: body, date, time range, place, disclosure, reason."""
+    t = deps.t
+    disclosure_options = [
+        {"text": {"type": "plain_text", "text": t(f"disclosure.{d}")}, "value": d}
+        for d in ("public", "closed", "partial")
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "private_metadata": json.dumps({"channel": channel_id}),
+        "title": {"type": "plain_text", "text": t("meeting.modal_title")},
+        "submit": {"type": "plain_text", "text": t("meeting.modal_submit")},
+        "close": {"type": "plain_text", "text": t("meeting.modal_close")},
+        "blocks": [
+            _input("body", t("meeting.modal_body"), t("meeting.modal_body_hint"), optional=True),
+            _input("date", t("meeting.modal_date"), "2027-06-24 / 6月24日 / R9.6.24"),
+            _input("time", t("meeting.modal_time"), "11:00-12:00"),
+            _input("place", t("meeting.modal_place"), t("meeting.modal_place_hint"), optional=True),
+            {
+                "type": "input",
+                "block_id": "disclosure",
+                "optional": True,
+                "label": {"type": "plain_text", "text": t("meeting.modal_disclosure")},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": disclosure_options,
+                },
+            },
+            _input("reason", t("meeting.modal_reason"), "", optional=True),
+        ],
+    }
+
+
+def open_schedule_modal(deps: Deps, client: WebClient, trigger_id: str, channel_id: str) -> None:
+    """Open the modal (after the command's ack; the trigger is valid for 3 seconds)."""
+    client.views_open(trigger_id=trigger_id, view=schedule_view(deps, channel_id))
+
+
+def _value(values: dict[str, Any], block: str) -> str | None:
+    element = values.get(block, {}).get("value", {})
+    raw = element.get("value")
+    if raw is None and element.get("selected_option"):
+        raw = element["selected_option"].get("value")
+    text = normalize(str(raw)).strip() if raw is not None else ""
+    return text or None
+
+
+def handle_submission(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Validate every field, answer errors next to the field, else schedule and announce."""
+    deps = deps_of(context)
+    view = body["view"]
+    values = view["state"]["values"]
+    user_id = body["user"]["id"]
+    try:
+        channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel", ""))
+    except ValueError:
+        channel_id = ""
+    today = deps.clock.now().astimezone(deps.config.tz).date()
+    errors: dict[str, str] = {}
+    day = start = end = None
+    disclosure = None
+    try:
+        day = parse_date(_value(values, "date") or "", today)
+    except UserError as exc:
+        errors["date"] = error_text(deps.lang, exc)
+    try:
+        start, end = parse_time_range(_value(values, "time") or "")
+    except UserError as exc:
+        errors["time"] = error_text(deps.lang, exc)
+    if _value(values, "disclosure"):
+        try:
+            disclosure = parse_disclosure(_value(values, "disclosure") or "")
+        except UserError as exc:
+            errors["disclosure"] = error_text(deps.lang, exc)
+    if errors or day is None or start is None or end is None:
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        with deps.unit_of_work() as s:
+            found = bodies.body_for_channel(s, channel_id, _value(values, "body"))
+            meeting = meetings.schedule_meeting(
+                s,
+                found,
+                Schedule(day, start, end),
+                actor=make_actor(deps, client, user_id, s),
+                now=deps.clock.now(),
+                tz=deps.config.tz,
+                fy_start_month=deps.config.fy_start_month,
+                place=_value(values, "place"),
+                disclosure=disclosure,
+                reason=_value(values, "reason"),
+            )
+    except UserError as exc:
+        field = "body" if exc.key.startswith(("body.", "perm.")) else "date"
+        ack(response_action="errors", errors={field: error_text(deps.lang, exc)[:150]})
+        return
+    ack()
+    run_after_ack([partial(announce, deps, meeting.id)], client)
+
+
+def register(app: App) -> None:
+    app.view(CALLBACK_ID)(handle_submission)

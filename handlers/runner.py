@@ -1,0 +1,109 @@
+"""Running a slash command: parse, do the work in one transaction, answer in the ack.
+
+The ack carries the ephemeral answer (confirmation or mistake), so the user hears back
+within Slack's 3 seconds whatever the Web API is doing. Posting to channels, uploading and
+opening DMs happen after the ack, in ``Reply.after_ack``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.errors import UserError
+from bot.i18n import t
+from bot.parsing import check_length
+from bot.text import strip_invisible
+
+log = logging.getLogger(__name__)
+
+AfterAck = Callable[[WebClient], None]
+
+
+@dataclass
+class Reply:
+    """What a command answers: ephemeral text (and blocks), then work for after the ack."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    after_ack: list[AfterAck] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """A slash command as the services see it: who, where, and what they typed."""
+
+    deps: Deps
+    client: WebClient
+    command: str
+    text: str  # as typed, less invisible characters; parsers apply NFKC themselves
+    user_id: str
+    channel_id: str
+    team_id: str | None
+    trigger_id: str | None
+
+    @property
+    def lang(self) -> str:
+        return self.deps.lang
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.deps.t(key, **params)
+
+
+def error_text(lang: str, error: UserError) -> str:
+    """The message for a mistake, followed by the right form when one is known."""
+    message = t(lang, error.key, **error.params)
+    if error.usage:
+        message += "\n" + t(lang, "error.right_form", usage=t(lang, error.usage))
+    return message
+
+
+def run_command(
+    ack: Ack,
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    handle: Callable[[CommandContext], Reply],
+) -> None:
+    """Answer one slash command with ``handle``; never lets an exception reach the user."""
+    deps = deps_of(context)
+    ctx = CommandContext(
+        deps=deps,
+        client=client,
+        command=str(body.get("command", "")),
+        text=strip_invisible(str(body.get("text") or "")).strip(),
+        user_id=str(body.get("user_id", "")),
+        channel_id=str(body.get("channel_id", "")),
+        team_id=body.get("team_id"),
+        trigger_id=body.get("trigger_id"),
+    )
+    try:
+        check_length(ctx.text)
+        reply = handle(ctx)
+    except UserError as exc:
+        ack(text=error_text(deps.lang, exc))
+        return
+    except Exception:
+        log.exception("command %s failed", ctx.command)
+        ack(text=deps.t("error.internal"))
+        return
+    if reply.text or reply.blocks:
+        ack(text=reply.text, blocks=reply.blocks)
+    else:  # e.g. a modal opens: no message to show
+        ack()
+    run_after_ack(reply.after_ack, client)
+
+
+def run_after_ack(actions: list[AfterAck], client: WebClient) -> None:
+    """Run the post-ack work; one failing action does not stop the others."""
+    for action in actions:
+        try:
+            action(client)
+        except Exception:
+            log.exception("post-ack action %s failed", getattr(action, "__name__", action))

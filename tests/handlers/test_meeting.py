@@ -1,0 +1,206 @@
+"""/meeting through real bolt dispatch of signed requests, against the fake Slack."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from storage.models import Attendance, Body, Meeting
+from tests.harness import C_MAIN, C_PT, U_ADMIN, U_CHAIR, U_MEMBER, U_OTHER, U_SEC, Harness
+
+
+def test_setup_then_schedule_announces_with_ics(harness: Harness) -> None:
+    answer = harness.setup_body()
+    assert "行政情報化推進本部" in answer.text
+    meeting_id = harness.schedule("2027-06-24", "11:00-12:00")
+
+    posts = [m for m in harness.slack.messages(channel=C_MAIN) if m.thread_ts is None]
+    assert len(posts) == 1
+    text = posts[0].text
+    for expected in ("令和9年度", "第1回", "令和9年6月24日（木）", "11:00", "庁議室（本庁舎5階）"):
+        assert expected in text, (expected, text)
+    actions = [b for b in posts[0].blocks if b["type"] == "actions"]
+    assert [e["value"] for e in actions[0]["elements"]] == [str(meeting_id)] * 2
+
+    files = harness.slack.files(channel=C_MAIN)
+    assert len(files) == 1 and files[0].name.endswith(".ics")
+    assert files[0].thread_ts == posts[0].ts
+    event = next(iter(Calendar.from_ical(files[0].content).walk("VEVENT")))
+    start = event.decoded("dtstart")
+    assert (start.year, start.month, start.day, start.hour, start.minute) == (2027, 6, 24, 11, 0)
+    assert str(start.tzinfo) == "Asia/Tokyo"
+
+    with harness.deps.session_factory() as s:
+        meeting = s.get(Meeting, meeting_id)
+        assert meeting is not None
+        assert (meeting.announcement_channel, meeting.announcement_ts) == (C_MAIN, posts[0].ts)
+
+
+def test_numbering_follows_start_time_within_fiscal_year(harness: Harness) -> None:
+    harness.setup_body()
+    later = harness.schedule("2027-09-23", "10:00-11:00")
+    harness.schedule("2027-06-24", "11:00-12:00")
+    harness.schedule("2028-04-20", "10:00-11:00")  # FY2028: numbering starts again
+    listing = harness.command("/meeting", "list fy=all").text
+    lines = [line for line in listing.splitlines() if line.startswith("•")]
+    assert "令和9年6月24日" in lines[0] and "第1回" in lines[0]
+    assert f"M{later}" in lines[1] and "第2回" in lines[1]
+    assert "令和10年度 第1回" in lines[2]
+    harness.command("/meeting", "cancel M2 都合により")
+    listing = harness.command("/meeting", "list").text
+    assert "第1回" in listing.split(f"M{later}")[1].splitlines()[0]
+
+
+def test_pt_meetings_appear_in_parent_list_and_channel(harness: Harness) -> None:
+    harness.setup_body()
+    answer = harness.command(
+        "/meeting", "setup システム標準化PT parent=行政情報化推進本部", channel=C_PT
+    )
+    assert "システム標準化PT" in answer.text
+    harness.schedule("2027-06-10", "15:00-16:00", channel=C_PT)
+    parent_list = harness.command("/meeting", "list").text
+    assert "システム標準化PT" in parent_list
+    assert any("システム標準化PT" in m.text for m in harness.slack.messages(channel=C_MAIN))
+    assert harness.slack.messages(channel=C_PT)
+
+
+def test_non_secretariat_is_refused_and_nothing_is_written(harness: Harness) -> None:
+    harness.setup_body()
+    for user in (U_MEMBER, U_OTHER, U_CHAIR):
+        answer = harness.command("/meeting", "schedule 2027-06-24 11:00-12:00", user=user)
+        assert answer.status == 200
+        assert "事務局" in answer.text
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == 0
+    assert harness.slack.messages(channel=C_MAIN) == []
+    # A workspace admin may.
+    admin = harness.command("/meeting", "schedule 2027-06-24 11:00-12:00", user=U_ADMIN)
+    assert "M1" in admin.text
+
+
+def test_mistakes_name_the_problem_and_the_right_form(harness: Harness) -> None:
+    harness.setup_body()
+    cases = {
+        "schedule 2027-06-24": "日付と時間帯",
+        "schedule 2027-02-30 11:00-12:00": "2027-02-30",
+        "schedule 2027-06-24 12:00-11:00": "終了時刻",
+        "schedule 2027-06-24 11:00-12:00 colour=blue": "colour",
+        "schedule 2020-06-24 11:00-12:00": "過去",
+        "move M99 2027-06-24 11:00-12:00": "M99",
+        "frobnicate": "frobnicate",
+        'setup "unterminated': "引用符",
+    }
+    for text, expected in cases.items():
+        answer = harness.command("/meeting", text)
+        assert answer.status == 200
+        assert expected in answer.text, (text, answer.text)
+        assert "/meeting" in answer.text, (text, answer.text)
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == 0
+
+
+def test_full_width_input_and_japanese_forms(harness: Harness) -> None:
+    harness.setup_body()
+    answer = harness.command("/meeting", "schedule　令和９年６月２４日　１１時－１２時")
+    assert "M1" in answer.text
+    answer = harness.command("/meeting", "schedule R9.7.1 13:30〜15:00 place=「第二会議室 A」")
+    assert "M2" in answer.text
+    with harness.deps.session_factory() as s:
+        second = s.get(Meeting, 2)
+        assert second is not None and second.place == "第二会議室 A"
+
+
+def test_attendance_buttons_record_once(harness: Harness) -> None:
+    harness.setup_body()
+    meeting_id = harness.schedule()
+    for _ in range(2):
+        harness.action("meeting_attend", str(meeting_id), user=U_MEMBER)
+    harness.action("meeting_absent", str(meeting_id), user=U_CHAIR)
+    with harness.deps.session_factory() as s:
+        rows = s.execute(select(Attendance.user_id, Attendance.status)).all()
+    assert sorted(rows) == sorted([(U_MEMBER, "present"), (U_CHAIR, "absent")])
+
+
+def test_move_and_cancel_update_the_announcement(harness: Harness) -> None:
+    harness.setup_body()
+    meeting_id = harness.schedule()
+    moved = harness.command("/meeting", f"move M{meeting_id} 2027-06-25 14:00-15:00")
+    assert "令和9年6月25日" in moved.text
+    updates = harness.slack.calls("chat.update")
+    assert updates and "令和9年6月25日" in updates[-1].params["text"]
+    harness.command("/meeting", f"cancel M{meeting_id} 議題なしのため")
+    thread = harness.slack.messages(channel=C_MAIN)
+    assert any("中止" in m.text for m in thread)
+
+
+def test_config_member_and_start_end(harness: Harness) -> None:
+    harness.setup_body()
+    answer = harness.command("/meeting", "config agenda_deadline=3bd reminders=2bd,30m disclosure=closed")
+    assert "3bd" in answer.text and "2bd,30m" in answer.text
+    bad = harness.command("/meeting", "config agenda_deadline=soon")
+    assert "soon" in bad.text
+    member = harness.command("/meeting", f"member <@{U_CHAIR}|honbucho> chair title=副区長")
+    assert "副区長" in member.text
+    meeting_id = harness.schedule()
+    with harness.deps.session_factory() as s:
+        meeting = s.get(Meeting, meeting_id)
+        body = s.scalar(select(Body))
+        assert meeting is not None and body is not None
+        assert meeting.disclosure == "closed" and body.agenda_deadline == "3bd"
+        start = meeting.starts_at
+    harness.clock.set(start + timedelta(minutes=2))
+    assert "11:02" in harness.command("/meeting", "start").text
+    harness.clock.set(start + timedelta(minutes=58))
+    assert "11:58" in harness.command("/meeting", "end").text
+    with harness.deps.session_factory() as s:
+        meeting = s.get(Meeting, meeting_id)
+        assert meeting is not None and meeting.status == "held"
+
+
+def test_help_lists_every_subcommand(harness: Harness) -> None:
+    text = harness.command("/meeting", "help", user=U_SEC).text
+    for name in ("setup", "member", "config", "schedule", "list", "show", "move", "cancel"):
+        assert f"/meeting {name}" in text
+
+
+def test_schedule_modal_opens_validates_and_schedules(harness: Harness) -> None:
+    harness.setup_body()
+    answer = harness.command("/meeting", "schedule")
+    assert answer.status == 200 and answer.text == ""
+    opened = harness.slack.calls("views.open")
+    assert len(opened) == 1
+    view = opened[0].params["view"]
+    view = view if isinstance(view, dict) else json.loads(view)
+    assert view["callback_id"] == "meeting_schedule"
+    metadata = view["private_metadata"]
+
+    bad = harness.submit(
+        "meeting_schedule",
+        {"date": {"value": "6月31日"}, "time": {"value": "12:00-11:00"}},
+        private_metadata=metadata,
+    )
+    assert bad.body["response_action"] == "errors"
+    assert set(bad.body["errors"]) == {"date", "time"}
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == 0
+
+    good = harness.submit(
+        "meeting_schedule",
+        {"date": {"value": "６月２４日"}, "time": {"value": "11時-12時"}, "place": {"value": "第一会議室"}},
+        private_metadata=metadata,
+    )
+    assert good.status == 200
+    posts = [m for m in harness.slack.messages(channel=C_MAIN) if m.thread_ts is None]
+    assert len(posts) == 1 and "第一会議室" in posts[0].text and "令和9年6月24日" in posts[0].text
+
+    refused = harness.submit(
+        "meeting_schedule",
+        {"date": {"value": "6月25日"}, "time": {"value": "11時-12時"}},
+        user=U_OTHER,
+        private_metadata=metadata,
+    )
+    assert refused.body["response_action"] == "errors"
+    assert "事務局" in refused.body["errors"]["body"]
