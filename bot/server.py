@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -23,7 +23,8 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 EVENTS_PATH = "/slack/events"
 
 
@@ -36,14 +37,14 @@ def build(config: Config) -> tuple[Deps, App, WebClient]:
     return deps, create_app(deps, client=client), client
 
 
-def wsgi_app(app: App, deps: Deps) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+def wsgi_app(app: App, deps: Deps) -> WSGIApplication:
     """Slack's endpoint at /slack/events and a health check at /healthz."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
-    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz":
             return _healthz(deps, start_response)
-        return slack(environ, start_response)  # type: ignore[no-any-return]
+        return slack(environ, start_response)
 
     return application
 
@@ -90,7 +91,7 @@ def run(config: Config) -> int:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("Socket Mode")
-            SocketModeHandler(app, config.slack_app_token).start()
+            SocketModeHandler(app, config.slack_app_token).start()  # type: ignore[no-untyped-call]
         else:
             import waitress
 

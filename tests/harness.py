@@ -109,9 +109,7 @@ class Harness:
     ) -> Answer:
         """Press a button in a message."""
         return self._send(
-            payloads.block_actions(
-                action_id, value, user, channel, message_ts, block_id=block_id
-            )
+            payloads.block_actions(action_id, value, user, channel, message_ts, block_id=block_id)
         )
 
     def submit(
@@ -126,7 +124,12 @@ class Harness:
         return self._send(payloads.view_submission(callback_id, values, user, private_metadata))
 
     def shortcut(
-        self, callback_id: str, message: Mapping[str, Any], *, user: str = U_SEC, channel: str = C_MAIN
+        self,
+        callback_id: str,
+        message: Mapping[str, Any],
+        *,
+        user: str = U_SEC,
+        channel: str = C_MAIN,
     ) -> Answer:
         """Use a message shortcut on ``message``."""
         return self._send(payloads.message_action(callback_id, dict(message), channel, user))
@@ -145,11 +148,17 @@ class Harness:
         return answer
 
     def schedule(
-        self, day: str = "2027-06-24", times: str = "11:00-12:00", *, extra: str = "",
+        self,
+        day: str = "2027-06-24",
+        times: str = "11:00-12:00",
+        *,
+        extra: str = "",
         channel: str = C_MAIN,
     ) -> int:
         """Schedule a meeting and return its id (M<id> in the confirmation)."""
-        answer = self.command("/meeting", f"schedule {day} {times} {extra}".strip(), channel=channel)
+        answer = self.command(
+            "/meeting", f"schedule {day} {times} {extra}".strip(), channel=channel
+        )
         found = re.search(r"M(\d+)", answer.text)
         assert found, answer.text
         return int(found.group(1))

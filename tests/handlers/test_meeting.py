@@ -138,7 +138,9 @@ def test_move_and_cancel_update_the_announcement(harness: Harness) -> None:
 
 def test_config_member_and_start_end(harness: Harness) -> None:
     harness.setup_body()
-    answer = harness.command("/meeting", "config agenda_deadline=3bd reminders=2bd,30m disclosure=closed")
+    answer = harness.command(
+        "/meeting", "config agenda_deadline=3bd reminders=2bd,30m disclosure=closed"
+    )
     assert "3bd" in answer.text and "2bd,30m" in answer.text
     bad = harness.command("/meeting", "config agenda_deadline=soon")
     assert "soon" in bad.text
@@ -189,7 +191,11 @@ def test_schedule_modal_opens_validates_and_schedules(harness: Harness) -> None:
 
     good = harness.submit(
         "meeting_schedule",
-        {"date": {"value": "６月２４日"}, "time": {"value": "11時-12時"}, "place": {"value": "第一会議室"}},
+        {
+            "date": {"value": "６月２４日"},
+            "time": {"value": "11時-12時"},
+            "place": {"value": "第一会議室"},
+        },
         private_metadata=metadata,
     )
     assert good.status == 200
