@@ -54,4 +54,4 @@ def is_secretariat(session: Session, body: Body, actor: Actor) -> bool:
 def require_secretariat(session: Session, body: Body, actor: Actor, action: str) -> None:
     """Refuse ``action`` unless ``actor`` is the body's secretariat or a workspace admin."""
     if not is_secretariat(session, body, actor):
-        raise Forbidden("perm.secretariat_only", action=action, body=body.name)
+        raise Forbidden("perm.secretariat_only", action=f"action.{action}", body=body.name)

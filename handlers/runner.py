@@ -58,7 +58,12 @@ class CommandContext:
 
 def error_text(lang: str, error: UserError) -> str:
     """The message for a mistake, followed by the right form when one is known."""
-    message = t(lang, error.key, **error.params)
+    # A parameter may itself name a catalog entry (an action's label), shown translated.
+    params = {
+        name: t(lang, value) if isinstance(value, str) and value.startswith("action.") else value
+        for name, value in error.params.items()
+    }
+    message = t(lang, error.key, **params)
     if error.usage:
         message += "\n" + t(lang, "error.right_form", usage=t(lang, error.usage))
     return message

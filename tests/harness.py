@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from bot.app import create_app
 from bot.clock import MovableClock
 from bot.deps import Deps
 from bot.localslack import LocalSlack
+from bot.slackclient import make_web_client
 from tests.slackbench import payloads
 from tests.slackbench.signing import dispatch_in_process
 from tests.slackbench.spec import SpecChecker, attach
@@ -176,8 +177,11 @@ def slack() -> Iterator[LocalSlack]:
 
 @pytest.fixture
 def harness(deps: Deps, slack: LocalSlack) -> Iterator[Harness]:
-    client = WebClient(token="xoxb-test-token", base_url=slack.url)
+    """The app on ``deps``' database and clock, with SLACK_API_URL pointing at ``slack``."""
+    config = replace(deps.config, slack_api_url=slack.url, slack_bot_token="xoxb-test-token")
+    wired = Deps(config=config, session_factory=deps.session_factory, clock=deps.clock)
     spec = attach(slack)
-    app = create_app(deps, client=client, process_before_response=True)
-    yield Harness(app, slack, deps, spec)
+    # The production client: it honours SLACK_API_URL and retries 429 and 5xx.
+    app = create_app(wired, client=make_web_client(config), process_before_response=True)
+    yield Harness(app, slack, wired, spec)
     spec.assert_clean()

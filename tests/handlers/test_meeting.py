@@ -210,3 +210,13 @@ def test_schedule_modal_opens_validates_and_schedules(harness: Harness) -> None:
     )
     assert refused.body["response_action"] == "errors"
     assert "事務局" in refused.body["errors"]["body"]
+
+
+def test_announcement_survives_rate_limits_and_server_errors(harness: Harness) -> None:
+    harness.setup_body()
+    harness.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    harness.slack.fail_next("chat.postMessage", status=500)
+    harness.schedule()
+    posts = [m for m in harness.slack.messages(channel=C_MAIN) if m.thread_ts is None]
+    assert len(posts) == 1  # retried until delivered, and delivered once
+    assert len(harness.slack.failed_calls("chat.postMessage")) == 2

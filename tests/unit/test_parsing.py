@@ -35,7 +35,7 @@ from bot.parsing import (
     parse_yes_no,
     tokenize,
 )
-from bot.text import normalize
+from bot.text import normalize, strip_invisible
 
 TODAY = date(2025, 3, 1)
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -69,17 +69,24 @@ def error_key(fn: Callable[..., Any], *args: Any) -> str:
         ("「外側『内側』」", ["外側『内側』"]),
         ('key="a b"', ["key=a b"]),
         ("key=「a b」", ["key=a b"]),
-        ("key＝「第1　会議室」", ["key=第1 会議室"]),
+        # Values stay as typed (full-width kept); parse_args reads the key through NFKC.
+        ("key＝「第1　会議室」", ["key＝第1　会議室"]),
         ('reason=""', ["reason="]),
         ('""', [""]),
         ("don't stop", ["don't", "stop"]),
         ('say"hi there', ['say"hi', "there"]),
         ("議題\u200bです", ["議題です"]),
-        ("ｍｅｅｔｉｎｇ　２０２７", ["meeting", "2027"]),
+        ("ｍｅｅｔｉｎｇ　２０２７", ["ｍｅｅｔｉｎｇ", "２０２７"]),
     ],
 )
 def test_tokenize(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
+
+
+def test_full_width_option_keys_and_kept_values() -> None:
+    args = parse_args("ｐｌａｃｅ＝「第1　会議室（5階）」 ２０２７－０６－２４")
+    assert args.options == {"place": "第1　会議室（5階）"}
+    assert args.positional == ["２０２７－０６－２４"]
 
 
 @pytest.mark.parametrize(("text", "quote"), [('"a b', '"'), ("「a b", "「"), ("key='x", "'")])
@@ -587,9 +594,7 @@ _QUOTE_CHARS = set(parsing._QUOTES)
 @FUZZ
 @given(text=st.text(max_size=200).filter(lambda s: not _QUOTE_CHARS & set(s)))
 def test_tokenize_keeps_every_unquoted_character(text: str) -> None:
-    normalized = normalize(text)
-    if _QUOTE_CHARS & set(normalized):
-        return  # NFKC made a quote (e.g. ＂): not unquoted text any more
+    normalized = strip_invisible(text)
     tokens = tokenize(text)
     assert tokens == normalized.split()
     assert "".join(tokens) == "".join(ch for ch in normalized if not ch.isspace())
