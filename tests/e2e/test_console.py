@@ -26,9 +26,7 @@ SCRIPT = """\
 
 
 def test_console_schedules_announces_and_records_attendance(tmp_path: Path) -> None:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.sqlite3'}"
     # No route out of this machine: the console must not need one.
     env["SLACK_API_URL"] = "http://192.0.2.1:9/api/"
