@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from bot.app import create_app
+from bot.deps import Deps
 from storage.models import Attendance, Body, Meeting
 from tests.harness import C_MAIN, C_PT, U_ADMIN, U_CHAIR, U_MEMBER, U_OTHER, U_SEC, Harness
 
@@ -220,3 +223,23 @@ def test_announcement_survives_rate_limits_and_server_errors(harness: Harness) -
     posts = [m for m in harness.slack.messages(channel=C_MAIN) if m.thread_ts is None]
     assert len(posts) == 1  # retried until delivered, and delivered once
     assert len(harness.slack.failed_calls("chat.postMessage")) == 2
+
+
+def test_english_workspace(harness: Harness) -> None:
+    config = replace(harness.deps.config, lang="en")
+    deps = Deps(config=config, session_factory=harness.deps.session_factory, clock=harness.clock)
+    english = Harness(
+        create_app(deps, client=harness.app.client, process_before_response=True),
+        harness.slack,
+        deps,
+        harness.spec,
+    )
+    assert "Set up" in english.setup_body().text
+    english.schedule("2027-06-24", "11:00-12:00")
+    post = next(m for m in harness.slack.messages(channel=C_MAIN) if m.thread_ts is None)
+    for expected in ("FY2027", "Meeting No. 1", "2027-06-24 (Thu)", "11:00", "Attend"):
+        assert expected in post.text + str(post.blocks), expected
+    mistake = english.command("/meeting", "schedule 2027-02-30 11:00-12:00").text
+    assert "Right form: /meeting schedule" in mistake
+    refused = english.command("/meeting", "cancel M1", user=U_OTHER).text
+    assert "Only the secretariat" in refused and "cancel meetings" in refused
