@@ -6,8 +6,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from bot.deps import Deps
@@ -58,6 +59,23 @@ def create_app(
             return BoltResponse(status=200, body="")
         return next()
 
+    @app.middleware
+    def submit_views_once(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        # A modal submitted twice (a double click, or a resubmission after a slow answer)
+        # carries the same view id: the second one closes the modal and writes nothing.
+        view = body.get("view") if body.get("type") == "view_submission" else None
+        if not isinstance(view, dict) or not view.get("id"):
+            return next()
+        key = f"view:{view['id']}"
+        if not _first_delivery(deps, key):
+            log.info("%s already submitted; ignoring the second submission", key)
+            return BoltResponse(status=200, body="")
+        # Field errors leave the modal open: the corrected form must then be taken.
+        context["ack"] = _SubmissionAck(lambda: _forget_delivery(deps, key))
+        return next()
+
     register_all(app)
     return app
 
@@ -70,6 +88,24 @@ def _first_delivery(deps: Deps, event_id: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+class _SubmissionAck(Ack):
+    """The ack of a view submission; answering with field errors frees the view id again."""
+
+    def __init__(self, on_errors: Callable[[], None]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._on_errors = on_errors
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        if kwargs.get("response_action") == "errors":
+            self._on_errors()
+        return super().__call__(*args, **kwargs)
+
+
+def _forget_delivery(deps: Deps, key: str) -> None:
+    with deps.unit_of_work() as session:
+        session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == key))
 
 
 def handle_request(app: App, body: str, headers: dict[str, Any]) -> BoltResponse:

@@ -26,6 +26,7 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.deps import Deps
 from bot.localslack import LocalSlack
+from bot.reminders.scheduler import start_scheduler
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 
@@ -359,6 +360,8 @@ def run_console(config: Config, *, user: str | None = None, channel: str | None 
         deps = Deps(console_config, make_session_factory(engine), SystemClock())
         client = WebClient(token="xoxb-console", base_url=slack.url)
         app = create_app(deps, client=client, process_before_response=True)
+        # Reminders fall due here too; they show with the output of the next typed line.
+        scheduler = start_scheduler(deps, client)
         console = Console(app, slack, secret, sys.stdout)
         console.user = user or console.user
         console.channel = channel or console.channel
@@ -377,5 +380,6 @@ def run_console(config: Config, *, user: str | None = None, channel: str | None 
                 pass
         except (EOFError, KeyboardInterrupt):
             console.say("")
+        scheduler.shutdown(wait=False)
         engine.dispose()
     return 0

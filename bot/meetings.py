@@ -15,6 +15,8 @@ from bot.calendar import fiscal_year_of
 from bot.errors import NotFound, UserError
 from bot.parsing import Ref
 from bot.permissions import Actor, require_secretariat
+from bot.reminders.planning import drop_meeting, plan_meeting
+from bot.reminders.timing import ReminderPolicy
 from storage.models import Attendance, Body, Meeting
 
 ACTIVE = ("scheduled", "held")
@@ -133,8 +135,9 @@ def schedule_meeting(
     reason: str | None = None,
     minutes_disclosure: str | None = None,
     minutes_reason: str | None = None,
+    reminders: ReminderPolicy | None = None,
 ) -> MeetingView:
-    """Schedule a meeting of ``body``; only its secretariat may."""
+    """Schedule a meeting of ``body``; only its secretariat may. Plans its reminders."""
     require_secretariat(session, body, actor, action="schedule")
     start, end = _moments(when, tz)
     if start < now:
@@ -161,6 +164,7 @@ def schedule_meeting(
     session.add(meeting)
     session.flush()
     record(session, now, actor.user_id, "meeting.schedule", body.id, "meeting", meeting.id)
+    plan_meeting(session, meeting, reminders or ReminderPolicy.default(tz), now)
     return meeting_view(session, meeting)
 
 
@@ -257,8 +261,10 @@ def move_meeting(
     now: datetime,
     tz: ZoneInfo,
     fy_start_month: int,
+    reminders: ReminderPolicy | None = None,
 ) -> MeetingView:
-    """Move a scheduled meeting to another date and time (renumbering follows)."""
+    """Move a scheduled meeting to another date and time (renumbering follows); its
+    reminders move with it."""
     require_secretariat(session, meeting.body, actor, action="move")
     if meeting.status != "scheduled":
         raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
@@ -269,6 +275,7 @@ def move_meeting(
     meeting.fiscal_year = fiscal_year_of(when.day, fy_start_month)
     record(session, now, actor.user_id, "meeting.move", meeting.body_id, "meeting", meeting.id)
     session.flush()
+    plan_meeting(session, meeting, reminders or ReminderPolicy.default(tz), now)
     return meeting_view(session, meeting)
 
 
@@ -282,6 +289,7 @@ def cancel_meeting(
     meeting.status = "cancelled"
     meeting.cancel_reason = reason
     record(session, now, actor.user_id, "meeting.cancel", meeting.body_id, "meeting", meeting.id)
+    drop_meeting(session, meeting.id, "meeting cancelled")
     session.flush()
     return meeting_view(session, meeting)
 

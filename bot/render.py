@@ -48,4 +48,5 @@ def render_slack(name: str, lang: str, **context: Any) -> str:
         template = env.get_template(f"{name}.{lang}.j2")
     except TemplateNotFound:
         template = env.get_template(f"{name}.ja.j2")
-    return template.render(**context).strip()
+    # Rendered text is escaped mrkdwn already (typed as str): never escape it again.
+    return Mrkdwn(template.render(**context).strip())

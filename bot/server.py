@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -17,6 +17,7 @@ from bot.clock import SystemClock
 from bot.config import Config, ConfigError
 from bot.deps import Deps
 from bot.logs import configure_logging
+from bot.reminders.scheduler import start_scheduler
 from bot.slackclient import make_web_client
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from apscheduler.schedulers.background import BackgroundScheduler
 EVENTS_PATH = "/slack/events"
 
 
@@ -104,11 +106,10 @@ def run(config: Config) -> int:
                 ident="secretariat-bot",
             )
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=False)
     return 0
 
 
-def start_background_work(deps: Deps, client: WebClient) -> Any:
+def start_background_work(deps: Deps, client: WebClient) -> BackgroundScheduler:
     """Start the reminder dispatcher (APScheduler drives it; the database holds the truth)."""
-    return None
+    return start_scheduler(deps, client)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import SlackChannel, SlackUser
@@ -56,8 +59,7 @@ def user_info(session: Session, client: WebClient, user_id: str, now: datetime) 
             user = None
         if user is not None:
             if row is None:
-                row = SlackUser(user_id=user_id, fetched_at=now)
-                session.add(row)
+                row = _cached_row(session, SlackUser, user_id, now)
             row.name = (user.get("profile") or {}).get("display_name") or user.get("name")
             row.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
             row.locale = user.get("locale")
@@ -85,8 +87,7 @@ def channel_info(
             )
             return ChannelInfo(channel_id, None, is_private=False, is_im=False, is_ext_shared=True)
         if row is None:
-            row = SlackChannel(channel_id=channel_id, fetched_at=now)
-            session.add(row)
+            row = _cached_row(session, SlackChannel, channel_id, now)
         row.name = channel.get("name")
         row.is_im = bool(channel.get("is_im") or channel.get("is_mpim"))
         row.is_private = bool(channel.get("is_private") or row.is_im)
@@ -102,3 +103,21 @@ def channel_info(
         is_im=row.is_im,
         is_ext_shared=row.is_ext_shared,
     )
+
+
+_Row = TypeVar("_Row", SlackUser, SlackChannel)
+
+
+def _cached_row(session: Session, model: type[_Row], key: str, now: datetime) -> _Row:
+    """The cache row for ``key``, inserted if missing.
+
+    Two requests about a new user or channel may both miss the cache (one instance's
+    threads, or several instances): the insert ignores a row another one added first, so
+    neither request fails on the primary key.
+    """
+    column = "user_id" if model is SlackUser else "channel_id"
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(model).values({column: key, "fetched_at": now}).on_conflict_do_nothing())
+    row = session.get(model, key, populate_existing=True)
+    assert row is not None  # inserted above, or by the request that came first
+    return row

@@ -40,8 +40,10 @@ def escape_mrkdwn(text: object) -> str:
     or ``<@U123>`` typed by someone shows literally and pings nobody.
     """
     if isinstance(text, Mrkdwn):
-        return str(text)
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return text
+    # Escaped text is safe mrkdwn: marking it so (typed as plain str for callers) keeps it
+    # from being escaped twice when it is passed on as a message parameter.
+    return Mrkdwn(str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def user_mention(user_id: str) -> Mrkdwn:

@@ -11,6 +11,16 @@ SURFACES: tuple[str, ...] = (
     "handlers.meeting",
     "handlers.meeting_modal",
     "handlers.attendance",
+    "handlers.agenda",
+    "handlers.agenda_modal",
+    "handlers.agenda_actions",
+    "handlers.materials",
+    "handlers.home",
+    "handlers.minutes",
+    "handlers.messages",
+    "handlers.decision",
+    "handlers.decision_modal",
+    "handlers.mention",
 )
 
 

@@ -13,6 +13,7 @@ from bot import bodies, meetings
 from bot.announce import announce, refresh_announcement
 from bot.calendar import fiscal_year_label, fiscal_year_of
 from bot.errors import UserError
+from bot.itemthreads import post_item_messages
 from bot.meetings import MeetingView, Schedule
 from bot.parsing import (
     Args,
@@ -25,9 +26,12 @@ from bot.parsing import (
     parse_user_mention,
 )
 from bot.present import meeting_title, meeting_when
+from bot.reminders.planning import replan_body
+from bot.reminders.timing import ReminderPolicy
 from bot.render import render_slack
-from bot.text import normalize
+from bot.text import normalize, user_mention
 from handlers.common import actor_for
+from handlers.meeting_audit import audit
 from handlers.meeting_modal import open_schedule_modal
 from handlers.runner import CommandContext, Reply, run_command
 
@@ -92,7 +96,7 @@ def _member(ctx: CommandContext, rest: str) -> Reply:
     return Reply(
         ctx.t(
             "meeting.member_done",
-            user=f"<@{member.user_id}>",
+            user=user_mention(member.user_id),
             role=ctx.t(f"role.{member.role}"),
             title=member.title or "-",
             body=name,
@@ -113,6 +117,8 @@ def _config(ctx: CommandContext, rest: str) -> Reply:
             view = bodies.configure(
                 s, body, options, actor=actor_for(ctx, s), now=ctx.deps.clock.now()
             )
+            # Deadlines and offsets changed: upcoming meetings' reminders follow.
+            replan_body(s, body, ReminderPolicy.of(ctx.deps), ctx.deps.clock.now())
         except UserError as exc:
             raise exc.with_usage(usage) from None
     return Reply(
@@ -163,6 +169,7 @@ def _schedule(ctx: CommandContext, rest: str) -> Reply:
             now=deps.clock.now(),
             tz=deps.config.tz,
             fy_start_month=deps.config.fy_start_month,
+            reminders=ReminderPolicy.of(deps),
             place=args.get("place"),
             disclosure=disclosure,
             reason=args.get("reason"),
@@ -288,6 +295,7 @@ def _move(ctx: CommandContext, rest: str) -> Reply:
             now=deps.clock.now(),
             tz=deps.config.tz,
             fy_start_month=deps.config.fy_start_month,
+            reminders=ReminderPolicy.of(deps),
         )
     text = ctx.t("meeting.moved", title=_title(ctx, view), when=_when(ctx, view), ref=view.ref)
     return Reply(text, after_ack=[partial(refresh_announcement, deps, view.id, notice=text)])
@@ -339,13 +347,9 @@ def _start_or_end(ctx: CommandContext, rest: str, *, ending: bool) -> Reply:
 def _after_start_or_end(
     ctx: CommandContext, meeting_id: int, ending: bool, client: WebClient
 ) -> None:
-    for hook in START_HOOKS if not ending else END_HOOKS:
-        hook(ctx.deps, meeting_id, client)
-
-
-# Other features add what happens at the start (one message per agenda item) and the end.
-START_HOOKS: list[Callable[[Any, int, WebClient], None]] = []
-END_HOOKS: list[Callable[[Any, int, WebClient], None]] = []
+    if not ending:
+        # One message per agenda item; replies in its thread become the item's notes.
+        post_item_messages(ctx.deps, meeting_id, client)
 
 
 def _title(ctx: CommandContext, view: MeetingView) -> str:
@@ -368,6 +372,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "cancel": _cancel,
     "start": partial(_start_or_end, ending=False),
     "end": partial(_start_or_end, ending=True),
+    "audit": audit,
 }
 SUBCOMMAND_USAGES = [name for name in SUBCOMMANDS if name != "help"]
 ALIASES = {"ヘルプ": "help", "登録": "setup", "予定": "schedule", "一覧": "list", "中止": "cancel"}

@@ -15,6 +15,7 @@ from bot.deps import Deps, deps_of
 from bot.errors import UserError
 from bot.meetings import Schedule
 from bot.parsing import parse_date, parse_disclosure, parse_time_range
+from bot.reminders.timing import ReminderPolicy
 from bot.text import normalize
 from handlers.common import make_actor
 from handlers.runner import error_text, run_after_ack
@@ -130,6 +131,7 @@ def handle_submission(
                 now=deps.clock.now(),
                 tz=deps.config.tz,
                 fy_start_month=deps.config.fy_start_month,
+                reminders=ReminderPolicy.of(deps),
                 place=_value(values, "place"),
                 disclosure=disclosure,
                 reason=_value(values, "reason"),

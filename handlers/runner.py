@@ -19,7 +19,7 @@ from bot.deps import Deps, deps_of
 from bot.errors import UserError
 from bot.i18n import t
 from bot.parsing import check_length
-from bot.text import strip_invisible
+from bot.text import escape_mrkdwn, strip_invisible
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,8 @@ class CommandContext:
         return self.deps.lang
 
     def t(self, key: str, **params: Any) -> str:
-        return self.deps.t(key, **params)
+        """The catalog text with ``params`` escaped for mrkdwn (``Mrkdwn`` values as they are)."""
+        return self.deps.t(key, **_escaped(params))
 
 
 def error_text(lang: str, error: UserError) -> str:
@@ -63,10 +64,16 @@ def error_text(lang: str, error: UserError) -> str:
         name: t(lang, value) if isinstance(value, str) and value.startswith("action.") else value
         for name, value in error.params.items()
     }
-    message = t(lang, error.key, **params)
+    # The mistake is shown back as typed: escaped, so it cannot ping or link (<!channel>).
+    message = t(lang, error.key, **_escaped(params))
     if error.usage:
         message += "\n" + t(lang, "error.right_form", usage=t(lang, error.usage))
     return message
+
+
+def _escaped(params: dict[str, Any]) -> dict[str, Any]:
+    """User text in message parameters, escaped for mrkdwn; trusted ``Mrkdwn`` is kept."""
+    return {k: escape_mrkdwn(v) if isinstance(v, str) else v for k, v in params.items()}
 
 
 def run_command(

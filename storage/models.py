@@ -238,7 +238,10 @@ class Reminder(Base):
     """A message the bot owes someone at a moment; ``key`` makes each one unique."""
 
     __tablename__ = "reminders"
-    __table_args__ = (Index("ix_reminders_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_due", "state", "due_at"),
+        Index("ix_reminders_next_attempt", "state", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -259,6 +262,12 @@ class Reminder(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # When the dispatcher may next try it (a retry after a failure, or the start of business
+    # hours); None means ``due_at``.
+    next_attempt_at: Mapped[datetime | None]
+    # An attempt may have reached Slack without an answer (crash, 5xx, timeout): before
+    # posting again the dispatcher looks for the message, so it is never doubled.
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class MinutesDraft(Base):
@@ -325,3 +334,22 @@ class SlackChannel(Base):
     is_im: Mapped[bool] = mapped_column(Boolean, default=False)
     is_ext_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     fetched_at: Mapped[datetime]
+
+
+class SearchTerm(Base):
+    """One searchable token of one document (an item's title or summary, a decision, a note).
+
+    Tokens are character bigrams of Japanese text (``g:``), Sudachi normalised forms
+    (``n:``) and English word stems (``w:``); the primary key's leading column makes every
+    lookup an index search. PostgreSQL compares tokens bytewise ("C") so that prefix ranges
+    (a one-kanji query) use the index and order exactly as on SQLite.
+    """
+
+    __tablename__ = "search_terms"
+    __table_args__ = (Index("ix_search_terms_doc", "doc_kind", "doc_id"),)
+
+    token: Mapped[str] = mapped_column(
+        String(80).with_variant(String(80, collation="C"), "postgresql"), primary_key=True
+    )
+    doc_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    doc_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -1,0 +1,220 @@
+"""Answers about decisions: "what was decided?", the pending list, and the decision posts.
+
+Disclosure is enforced here, at the one place that turns decisions into message text: a
+decision of a non-public item, or of a meeting whose minutes are 非公開 / 一部非公開, is shown
+in full only where ``safe`` is true (a private channel or DM not shared with another
+organisation, per :attr:`bot.slackinfo.ChannelInfo.safe_for_non_public`). Elsewhere it reads
+「（非公開）」 with its item number, meeting and link, and the answer says where to ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.bodies import descendant_ids
+from bot.calendar import format_date
+from bot.decisions import DecisionView, current_decision, decision_views, pending_decisions
+from bot.i18n import t
+from bot.meetings import MeetingView, meeting_view
+from bot.present import meeting_title
+from bot.render import render_slack
+from bot.search import closest_titles, search_decisions
+from bot.text import Mrkdwn, truncate, user_mention
+from storage.models import AgendaItem, Body
+
+LinkFor = Callable[[MeetingView], Mrkdwn | None]
+TEXT_SHOWN = 300  # a decision's text is cut in answers; the register keeps it whole
+
+
+@dataclass(frozen=True)
+class Presenter:
+    """How to word decisions for one place: language, time zone, today, disclosure, links."""
+
+    lang: str
+    tz: ZoneInfo
+    today: date
+    safe: bool
+    link_for: LinkFor
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(self.lang, key, **params)
+
+    def item_label(self, kind: str, number: int | None, item_id: int) -> str:
+        if number is None:
+            return f"A{item_id}"
+        return f"{self.t(f'decision.kind.{kind}')}{number}"
+
+    def hides(self, view: DecisionView) -> bool:
+        return view.non_public and not self.safe
+
+    def line(self, view: DecisionView) -> dict[str, Any]:
+        """The template context of one decision (the public version where it must be)."""
+        meeting = view.meeting
+        common = {
+            "ref": view.ref,
+            "item": self.item_label(view.item_kind, view.item_number, view.item_id),
+            "meeting": meeting_title(meeting, self.lang),
+            "date": format_date(meeting.starts_at.astimezone(self.tz).date(), self.lang),
+            "link": self.link_for(meeting),
+        }
+        if self.hides(view):
+            return {**common, "hidden": True, "title": self.t("decision.hidden")}
+        owner: str | Mrkdwn | None = view.owner_dept
+        if view.owner_user_id:
+            owner = user_mention(view.owner_user_id)
+        overdue = None
+        if view.pending and view.due_date is not None:
+            days = view.overdue_days(self.today)
+            if days:
+                overdue = self.t("search.overdue", days=days)
+            elif view.due_date == self.today:
+                overdue = self.t("search.due_today")
+        return {
+            **common,
+            "hidden": False,
+            "title": view.item_title,
+            "outcome": self.t(f"decision.outcome.{view.outcome}"),
+            "state": self.state(view),
+            "owner": owner,
+            "due": format_date(view.due_date, self.lang) if view.due_date else None,
+            "overdue": overdue,
+            "text": truncate(view.text, TEXT_SHOWN) if view.text else None,
+            "resolution": truncate(view.resolution, TEXT_SHOWN) if view.resolution else None,
+            "supersedes": f"D{view.supersedes_id}" if view.supersedes_id else None,
+        }
+
+    def state(self, view: DecisionView) -> str:
+        if view.status == "open" and view.pending:
+            return self.t("decision.state.pending")
+        return self.t(f"decision.state.{view.status}")
+
+    def hidden_note(
+        self, views: Sequence[DecisionView], depts: dict[int, str | None]
+    ) -> str | None:
+        hidden = [v for v in views if self.hides(v)]
+        if not hidden:
+            return None
+        places: list[str] = []
+        for v in hidden:
+            where = self.where_to_ask(v.meeting.body_name, depts.get(v.meeting.body_id))
+            if where not in places:
+                places.append(where)
+        return self.t("search.hidden_note", count=len(hidden), where="、".join(places))
+
+    def where_to_ask(self, body: str, dept: str | None) -> str:
+        if dept:
+            return self.t("search.where", body=body, dept=dept)
+        return self.t("search.where_no_dept", body=body)
+
+
+def _departments(session: Session, views: Sequence[DecisionView]) -> dict[int, str | None]:
+    """Each body's secretariat department, to say where to ask about hidden decisions."""
+    found: dict[int, str | None] = {}
+    for v in views:
+        if v.meeting.body_id not in found:
+            body = session.get(Body, v.meeting.body_id)
+            found[v.meeting.body_id] = body.secretariat_dept if body else None
+    return found
+
+
+def scope_ids(session: Session, body: Body | None) -> list[int] | None:
+    """The body and its sub-bodies, or None (every body) when the channel has no body."""
+    return descendant_ids(session, body) if body is not None else None
+
+
+def answer_question(
+    session: Session, question: str, *, body: Body | None, presenter: Presenter
+) -> str:
+    """The message that answers ``question`` about decisions, best matches first.
+
+    With no match it says so and offers the closest titles (public ones only where details
+    may not be shown).
+    """
+    shown_query = truncate(question.strip(), 80)
+    scope = scope_ids(session, body)
+    result = search_decisions(session, question, body_ids=scope)
+    if not result.terms:
+        return presenter.t("search.no_terms")
+    if result.decisions:
+        ids = [m.decision_id for m in result.decisions if m.decision_id is not None]
+        views_by_id = decision_views(session, ids)
+        views = [views_by_id[i] for i in ids if i in views_by_id]
+        return render_slack(
+            "answer",
+            presenter.lang,
+            language=presenter.lang,
+            heading=presenter.t("search.heading", query=shown_query),
+            decisions=[presenter.line(v) for v in views],
+            hidden_note=presenter.hidden_note(views, _departments(session, views)),
+        )
+    return _no_match(session, question, shown_query, scope, result.undecided, presenter)
+
+
+def _no_match(
+    session: Session,
+    question: str,
+    shown_query: str,
+    scope: list[int] | None,
+    undecided: Sequence[Any],
+    presenter: Presenter,
+) -> str:
+    item_ids = [m.item_id for m in undecided]
+    for extra in closest_titles(session, question, body_ids=scope, limit=5):
+        if extra not in item_ids:
+            item_ids.append(extra)
+    suggestions = []
+    for item_id in item_ids:
+        item = session.get(AgendaItem, item_id)
+        if item is None:
+            continue
+        meeting = meeting_view(session, item.meeting)
+        if (item.private or meeting.is_non_public) and not presenter.safe:
+            continue  # a near title of a non-public item would disclose it
+        suggestions.append(
+            {
+                "item": presenter.item_label(item.kind, item.number, item.id),
+                "title": item.title,
+                "meeting": meeting_title(meeting, presenter.lang),
+                "undecided": (
+                    presenter.t("search.undecided")
+                    if current_decision(session, item_id) is None
+                    else ""
+                ),
+            }
+        )
+        if len(suggestions) == 3:
+            break
+    return render_slack(
+        "answer_none",
+        presenter.lang,
+        message=presenter.t("search.no_match", query=shown_query),
+        suggest_label=presenter.t("search.suggest"),
+        suggestions=suggestions,
+    )
+
+
+def pending_text(session: Session, body: Body, presenter: Presenter) -> str:
+    """The pending decisions of ``body`` and its sub-bodies, oldest due date first."""
+    views = pending_decisions(session, body)
+    return render_slack(
+        "decision_pending",
+        presenter.lang,
+        language=presenter.lang,
+        heading=presenter.t("search.pending_heading", body=body.name),
+        none=presenter.t("search.pending_none", body=body.name),
+        decisions=[presenter.line(v) for v in views],
+        hidden_note=presenter.hidden_note(views, _departments(session, views)),
+    )
+
+
+def posted_text(view: DecisionView, presenter: Presenter) -> str:
+    """The decision as posted in the meeting's thread (public version where it must be)."""
+    return render_slack(
+        "decision_posted", presenter.lang, language=presenter.lang, d=presenter.line(view)
+    )

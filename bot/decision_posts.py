@@ -1,0 +1,139 @@
+"""Posting about decisions in Slack: the decision in the meeting's thread, and answers.
+
+Everything here runs after the command was acknowledged (it talks to the Web API). Before
+anything is worded, the channel it goes to is looked up afresh: only a private channel (or
+DM) not shared with another organisation sees non-public details.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import date
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.answers import Presenter, answer_question, pending_text, posted_text
+from bot.bodies import body_for_channel
+from bot.decisions import decision_view, get_decision
+from bot.deps import Deps
+from bot.errors import UserError
+from bot.meetings import MeetingView
+from bot.slackinfo import channel_info
+from bot.text import Mrkdwn, escape_mrkdwn, truncate
+from storage.models import Body
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 3900
+_TS = re.compile(r"\d+\.\d+")
+
+
+def thread_link(client: WebClient, label: str) -> Callable[[MeetingView], Mrkdwn | None]:
+    """Links to meetings' threads: Slack's permalink, or one built from the ids if Slack
+    cannot be asked. Each meeting is asked about once per answer."""
+    cache: dict[int, Mrkdwn | None] = {}
+
+    def link_for(meeting: MeetingView) -> Mrkdwn | None:
+        channel, ts = meeting.announcement_channel, meeting.announcement_ts
+        if not channel or not ts or not _TS.fullmatch(ts):
+            return None
+        if meeting.id not in cache:
+            try:
+                url = str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+            except SlackApiError:
+                url = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            cache[meeting.id] = Mrkdwn(f"<{escape_mrkdwn(url)}|{escape_mrkdwn(label)}>")
+        return cache[meeting.id]
+
+    return link_for
+
+
+def presenter_for(
+    deps: Deps, session: Session, client: WebClient, channel: str, today: date | None = None
+) -> Presenter:
+    """How to word decisions for ``channel``, after asking Slack what kind of channel it is."""
+    now = deps.clock.now()
+    info = channel_info(session, client, channel, now, fresh=True)
+    return Presenter(
+        lang=deps.lang,
+        tz=deps.config.tz,
+        today=today or now.astimezone(deps.config.tz).date(),
+        safe=info.safe_for_non_public,
+        link_for=thread_link(client, deps.t("search.thread_link")),
+    )
+
+
+def _post(client: WebClient, channel: str, text: str, thread_ts: str | None) -> None:
+    client.chat_postMessage(
+        channel=channel,
+        text=truncate(text, MESSAGE_LIMIT),
+        thread_ts=thread_ts,
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+
+
+def answer_in_channel(
+    deps: Deps,
+    channel: str,
+    user_id: str,
+    question: str,
+    thread_ts: str | None,
+    client: WebClient,
+) -> None:
+    """Answer ``question`` (or, when empty, list the pending decisions) in ``channel``.
+
+    The channel's body and its sub-bodies are searched; a channel with no body searches
+    every body.
+    """
+    with deps.unit_of_work() as s:
+        presenter = presenter_for(deps, s, client, channel)
+        body: Body | None
+        try:
+            body = body_for_channel(s, channel)
+        except UserError:
+            body = None
+        if question:
+            text = answer_question(s, question, body=body, presenter=presenter)
+        elif body is not None:
+            text = pending_text(s, body, presenter)
+        else:
+            text = deps.t("body.none_in_channel")
+    try:
+        _post(client, channel, text, thread_ts)
+    except SlackApiError as exc:
+        # Not a member of the channel: the asker still gets the answer, privately.
+        log.warning("could not answer in %s: %s", channel, exc.response.get("error"))
+        if thread_ts is None:
+            client.chat_postEphemeral(channel=channel, user=user_id, text=truncate(text, 3000))
+
+
+def post_decision(deps: Deps, decision_id: int, client: WebClient, closing: bool = False) -> None:
+    """Post a recorded (or closed) decision in its meeting's thread, or in the body's
+    channel when the meeting has no thread; the public version where the place requires."""
+    with deps.unit_of_work() as s:
+        decision = get_decision(s, decision_id)
+        meeting = decision.item.meeting
+        channel = meeting.announcement_channel or meeting.body.channel_id
+        thread_ts = meeting.announcement_ts if meeting.announcement_channel else None
+        presenter = presenter_for(deps, s, client, channel)
+        view = decision_view(s, decision)
+    if closing:
+        line = presenter.line(view)
+        resolution = ""
+        if view.resolution and not line["hidden"]:
+            resolution = escape_mrkdwn(truncate(view.resolution, 300))
+        text = deps.t(
+            "decision.closed_notice",
+            ref=view.ref,
+            item=line["item"],
+            title=escape_mrkdwn(line["title"]),
+            resolution=resolution,
+        )
+    else:
+        text = posted_text(view, presenter)
+    _post(client, channel, text, thread_ts)

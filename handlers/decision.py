@@ -1,0 +1,192 @@
+"""/decision and /decisions: record and close decisions, list what is pending, answer questions."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import bodies
+from bot.decision_posts import answer_in_channel, post_decision
+from bot.decisions import DecisionView, close_decision, record_decision, resolve_item
+from bot.errors import UserError
+from bot.parsing import (
+    Args,
+    Ref,
+    parse_args,
+    parse_date,
+    parse_outcome,
+    parse_ref,
+    parse_user_mention,
+)
+from bot.reminders.timing import ReminderPolicy
+from bot.text import escape_mrkdwn, truncate, user_mention
+from handlers.common import actor_for
+from handlers.decision_modal import open_decision_modal
+from handlers.runner import CommandContext, Reply, run_command
+
+RECORD_USAGE = "usage.decision.record"
+CLOSE_USAGE = "usage.decision.close"
+CLOSE_WORDS = ("close", "完了", "終了", "クローズ")
+
+
+def _args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
+    try:
+        return parse_args(text, allowed=allowed)
+    except UserError as exc:
+        raise exc.with_usage(usage) from None
+
+
+def parse_owner(value: str | None) -> tuple[str | None, str | None]:
+    """``owner=<@U123>`` is a person, anything else a department: (user id, department)."""
+    if value is None or not value.strip():
+        return None, None
+    if value.strip().startswith("<@"):
+        try:
+            return parse_user_mention(value), None
+        except UserError as exc:
+            raise exc.with_usage(RECORD_USAGE) from None
+    return None, value.strip()
+
+
+def _ref(value: str, usage: str) -> Ref:
+    try:
+        return parse_ref(value)
+    except UserError as exc:
+        raise exc.with_usage(usage) from None
+
+
+def recorded_text(ctx: CommandContext, view: DecisionView) -> str:
+    """The ephemeral confirmation: the secretariat sees what it recorded, in full."""
+    owner = (
+        user_mention(view.owner_user_id)
+        if view.owner_user_id
+        else escape_mrkdwn(view.owner_dept or "") or None
+    )
+    item = f"{ctx.t(f'decision.kind.{view.item_kind}')}{view.item_number or ''}"
+    return ctx.t(
+        "decision.recorded",
+        ref=view.ref,
+        item=item,
+        title=escape_mrkdwn(view.item_title),
+        outcome=ctx.t(f"decision.outcome.{view.outcome}"),
+        owner=ctx.t("decision.recorded_owner", owner=owner) if owner else "",
+        due=ctx.t("decision.recorded_due", due=view.due_date.isoformat()) if view.due_date else "",
+        superseded=(
+            ctx.t("decision.recorded_supersedes", previous=f"D{view.supersedes_id}")
+            if view.supersedes_id
+            else ""
+        ),
+    )
+
+
+def _record(ctx: CommandContext, text: str) -> Reply:
+    args = _args(text, ("owner", "due", "body", "meeting"), RECORD_USAGE)
+    if len(args.positional) < 2:
+        raise UserError("decision.needs_item_outcome", usage=RECORD_USAGE)
+    item_ref = _ref(args.positional[0], RECORD_USAGE)
+    if item_ref.kind not in ("item", "item_in_meeting"):
+        raise UserError("decision.needs_item", value=args.positional[0], usage=RECORD_USAGE)
+    meeting_ref = _ref(args.options["meeting"], RECORD_USAGE) if "meeting" in args.options else None
+    deps = ctx.deps
+    today = deps.clock.now().astimezone(deps.config.tz).date()
+    try:
+        outcome = parse_outcome(args.positional[1])
+        due = parse_date(args.options["due"], today) if "due" in args.options else None
+    except UserError as exc:
+        raise exc.with_usage(RECORD_USAGE) from None
+    owner_user, owner_dept = parse_owner(args.get("owner"))
+    with deps.unit_of_work() as s:
+        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+        item = resolve_item(s, body, item_ref, deps.clock.now(), meeting_ref)
+        view = record_decision(
+            s,
+            item,
+            outcome,
+            actor=actor_for(ctx, s),
+            now=deps.clock.now(),
+            today=today,
+            text=args.rest(2) or None,
+            owner_user_id=owner_user,
+            owner_dept=owner_dept,
+            due=due,
+            reminders=ReminderPolicy.of(deps),
+        )
+    return Reply(recorded_text(ctx, view), after_ack=[partial(post_decision, deps, view.id)])
+
+
+def _close(ctx: CommandContext, text: str) -> Reply:
+    args = _args(text, (), CLOSE_USAGE)
+    if not args.positional:
+        raise UserError("decision.close_needs_ref", usage=CLOSE_USAGE)
+    ref = _ref(args.positional[0], CLOSE_USAGE)
+    if ref.kind != "decision" or ref.number is None:
+        raise UserError("decision.close_needs_ref", usage=CLOSE_USAGE)
+    deps = ctx.deps
+    with deps.unit_of_work() as s:
+        view = close_decision(
+            s, ref.number, args.rest(1) or None, actor=actor_for(ctx, s), now=deps.clock.now()
+        )
+    item = f"{ctx.t(f'decision.kind.{view.item_kind}')}{view.item_number or ''}"
+    return Reply(
+        ctx.t("decision.closed", ref=view.ref, item=item, title=escape_mrkdwn(view.item_title)),
+        after_ack=[partial(post_decision, deps, view.id, closing=True)],
+    )
+
+
+def _open_modal(ctx: CommandContext) -> Reply:
+    deps, trigger_id, channel = ctx.deps, ctx.trigger_id, ctx.channel_id
+
+    def open_modal(client: WebClient) -> None:
+        if trigger_id:
+            open_decision_modal(deps, client, trigger_id, channel)
+
+    return Reply(ctx.t("decision.modal_opening"), after_ack=[open_modal])
+
+
+def dispatch_decision(ctx: CommandContext) -> Reply:
+    """``/decision`` (modal), ``/decision <item> <outcome> …``, ``/decision close <D…>``."""
+    if not ctx.text:
+        return _open_modal(ctx)
+    first, _, rest = ctx.text.partition(" ")
+    if first.lower() in CLOSE_WORDS:
+        return _close(ctx, rest.strip())
+    if first.lower() in ("help", "ヘルプ"):
+        raise UserError("decision.needs_item_outcome", usage="usage.decision.any")
+    return _record(ctx, ctx.text)
+
+
+def dispatch_decisions(ctx: CommandContext) -> Reply:
+    """``/decisions`` lists the pending decisions; ``/decisions <query>`` answers a question.
+    Both are posted in the channel after the ack (the channel's kind decides disclosure)."""
+    query = ctx.text
+    deps = ctx.deps
+    with deps.unit_of_work() as s:
+        if not query:
+            # Fail in the ack when the channel has no body, rather than post nothing later.
+            bodies.body_for_channel(s, ctx.channel_id)
+    after = partial(answer_in_channel, deps, ctx.channel_id, ctx.user_id, query, None)
+    if not query:
+        return Reply(ctx.t("decision.pending_coming"), after_ack=[after])
+    return Reply(
+        ctx.t("decision.answer_coming", query=escape_mrkdwn(truncate(query, 80))), after_ack=[after]
+    )
+
+
+def handle_decision_command(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    run_command(ack, body, context, client, dispatch_decision)
+
+
+def handle_decisions_command(
+    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    run_command(ack, body, context, client, dispatch_decisions)
+
+
+def register(app: App) -> None:
+    app.command("/decision")(handle_decision_command)
+    app.command("/decisions")(handle_decisions_command)

@@ -1,0 +1,116 @@
+"""The one listener for ``message`` events (bolt runs only the first matching listener).
+
+In an agenda item's thread (the message the bot posted for it at ``/meeting start``):
+a reply becomes a note for the minutes, an edit or deletion in Slack follows on the note, and
+files shared there become the item's materials. Everything else — the bot's own messages,
+other subtypes, messages outside item threads — is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.errors import UserError
+from bot.materials import add_files_from_thread
+from bot.notes import delete_note_from_slack, edit_note_from_slack, note_from_reply
+from handlers.common import make_actor
+from handlers.runner import error_text
+
+log = logging.getLogger(__name__)
+
+REPLY_SUBTYPES = (None, "thread_broadcast")
+
+
+def _from_bot(message: dict[str, Any]) -> bool:
+    return bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
+
+
+def _reply(deps: Deps, event: dict[str, Any]) -> None:
+    thread_ts, ts, user = event.get("thread_ts"), event.get("ts"), event.get("user")
+    if not (thread_ts and ts and user) or thread_ts == ts:
+        return
+    with deps.unit_of_work() as s:
+        note_from_reply(
+            s,
+            channel=str(event.get("channel", "")),
+            thread_ts=str(thread_ts),
+            ts=str(ts),
+            user_id=str(user),
+            text=str(event.get("text") or ""),
+            now=deps.clock.now(),
+        )
+
+
+def _files(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
+    thread_ts, user, channel = event.get("thread_ts"), event.get("user"), event.get("channel")
+    if not (thread_ts and user and channel):
+        return
+    try:
+        with deps.unit_of_work() as s:
+            add_files_from_thread(
+                s,
+                channel=str(channel),
+                thread_ts=str(thread_ts),
+                files=list(event.get("files") or []),
+                user_id=str(user),
+                now=deps.clock.now(),
+                actor=make_actor(deps, client, str(user), s),
+            )
+    except UserError as exc:
+        # Only the sharer hears why their file did not become a material.
+        client.chat_postEphemeral(
+            channel=str(channel), user=str(user), text=error_text(deps.lang, exc)
+        )
+
+
+def _changed(deps: Deps, event: dict[str, Any]) -> None:
+    message = event.get("message") or {}
+    if _from_bot(message) or not message.get("ts"):
+        return
+    with deps.unit_of_work() as s:
+        edit_note_from_slack(
+            s,
+            channel=str(event.get("channel", "")),
+            ts=str(message["ts"]),
+            text=str(message.get("text") or ""),
+            now=deps.clock.now(),
+        )
+
+
+def _deleted(deps: Deps, event: dict[str, Any]) -> None:
+    deleted_ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+    if not deleted_ts:
+        return
+    with deps.unit_of_work() as s:
+        delete_note_from_slack(
+            s, channel=str(event.get("channel", "")), ts=str(deleted_ts), now=deps.clock.now()
+        )
+
+
+def handle_message(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """Route one ``message`` event by its subtype."""
+    deps = deps_of(context)
+    subtype = event.get("subtype")
+    try:
+        if subtype == "message_changed":
+            _changed(deps, event)
+        elif subtype == "message_deleted":
+            _deleted(deps, event)
+        elif _from_bot(event):
+            return
+        elif event.get("files") and subtype in (*REPLY_SUBTYPES, "file_share"):
+            _files(deps, event, client)
+        elif subtype in REPLY_SUBTYPES:
+            _reply(deps, event)
+    except Exception:
+        # An event has nobody to answer; log it (without tokens) and let Slack move on.
+        log.exception("message event (subtype %s) failed", subtype)
+
+
+def register(app: App) -> None:
+    app.event("message")(handle_message)
