@@ -349,13 +349,43 @@ def submit_item(
         source_link=sub.source_link,
         created_at=now,
     )
-    if sub.position is not None and not is_frozen(meeting):
-        make_room(session, meeting, sub.kind, sub.position)
-        item.number = sub.position
+    position = sub.position
+    if position is None and not is_frozen(meeting):
+        position = _former_place(session, meeting, sub)
+    if position is not None and not is_frozen(meeting):
+        make_room(session, meeting, sub.kind, position)
+        item.number = position
     session.add(item)
     renumber(session, meeting)
     record(session, now, actor.user_id, "agenda.submit", meeting.body_id, "agenda_item", item.id)
     return Submitted(item=item_view(item), late=late, deadline=deadline)
+
+
+def _former_place(session: Session, meeting: Meeting, sub: Submission) -> int | None:
+    """Where a re-submitted item stood before it was withdrawn, or None if it is new.
+
+    Withdrawing an item by mistake and submitting it again is common; it goes back to its
+    place (by the order of the first submission) rather than to the end of its kind.
+    """
+    title = normalize(sub.title).strip()
+    items = ordered_items(session, meeting.id)
+    withdrawn = [
+        i
+        for i in items
+        if i.kind == sub.kind and i.status == "withdrawn" and normalize(i.title) == title
+    ]
+    if not withdrawn:
+        return None
+    before = max(w.id for w in withdrawn)
+    live_earlier = [
+        i
+        for i in items
+        if i.kind == sub.kind
+        and i.status in NUMBERED_STATUSES
+        and i.number is not None
+        and i.id < before
+    ]
+    return len(live_earlier) + 1
 
 
 def make_room(session: Session, meeting: Meeting, kind: str, position: int) -> None:

@@ -72,6 +72,22 @@ def test_withdraw_renumbers_and_permissions_are_enforced(harness: Harness) -> No
     assert "A2 議案「二つ目」〔却下: 資料不足のため〕" in text
 
 
+def test_an_item_withdrawn_and_submitted_again_goes_back_to_its_place(harness: Harness) -> None:
+    harness.setup_body()
+    harness.schedule()
+    for title in ("一つ目", "二つ目", "三つ目"):
+        harness.command("/agenda", f"add 議案 {title}", user=U_MEMBER)
+    harness.command("/agenda", "withdraw 議案2", user=U_MEMBER)
+    harness.command("/agenda", "add 議案 二つ目", user=U_MEMBER)
+    with harness.deps.session_factory() as s:
+        live = s.execute(
+            select(AgendaItem.number, AgendaItem.title)
+            .where(AgendaItem.status == "submitted")
+            .order_by(AgendaItem.number)
+        ).all()
+    assert [tuple(row) for row in live] == [(1, "一つ目"), (2, "二つ目"), (3, "三つ目")]
+
+
 def test_mistakes_name_the_problem_and_the_right_form(harness: Harness) -> None:
     harness.setup_body()
     no_meeting = harness.command("/agenda", "add 議案 件名")
