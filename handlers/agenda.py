@@ -21,23 +21,16 @@ from bot.agenda_post import (
     submitted_text,
 )
 from bot.errors import UserError
-from bot.parsing import Args, Ref, parse_args, parse_kind, parse_ref, parse_yes_no
+from bot.parsing import Args, Ref, parse_kind, parse_ref, parse_yes_no
 from bot.permissions import require_secretariat
 from bot.present import meeting_title
 from handlers.agenda_modal import open_agenda_modal
 from handlers.common import actor_for
-from handlers.runner import CommandContext, Reply, run_command
+from handlers.runner import CommandContext, Reply, command_args, run_command
 from storage.models import AgendaItem, Meeting
 
 Subcommand = Callable[[CommandContext, str], Reply]
 ADD_OPTIONS = ("meeting", "presenter", "summary", "minutes", "time", "private", "no", "body")
-
-
-def _args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
-    try:
-        return parse_args(text, allowed=allowed)
-    except UserError as exc:
-        raise exc.with_usage(usage) from None
 
 
 def _ref(word: str, usage: str) -> Ref:
@@ -97,7 +90,7 @@ def _help(ctx: CommandContext, rest: str) -> Reply:
 
 def _add(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.agenda.add"
-    args = _args(rest, ADD_OPTIONS, usage)
+    args = command_args(rest, ADD_OPTIONS, usage)
     if len(args.positional) < 2:
         raise UserError("agenda.needs_kind_title", usage=usage)
     try:
@@ -141,7 +134,7 @@ def _add(ctx: CommandContext, rest: str) -> Reply:
 
 def _list(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.agenda.list"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     deps = ctx.deps
     with deps.unit_of_work() as s:
         meeting = _meeting(ctx, s, args, usage, "upcoming")
@@ -159,7 +152,7 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
 
 def _status_change(ctx: CommandContext, rest: str, *, action: str) -> Reply:
     usage = f"usage.agenda.{action}"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     deps = ctx.deps
     now = deps.clock.now()
     with deps.unit_of_work() as s:
@@ -183,7 +176,7 @@ def _status_change(ctx: CommandContext, rest: str, *, action: str) -> Reply:
 
 def _carry(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.agenda.carry"
-    args = _args(rest, ("body", "to"), usage)
+    args = command_args(rest, ("body", "to"), usage)
     deps = ctx.deps
     now = deps.clock.now()
     with deps.unit_of_work() as s:
@@ -223,7 +216,7 @@ def _carry(ctx: CommandContext, rest: str) -> Reply:
 
 def _move(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.agenda.move"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     if len(args.positional) != 2:
         raise UserError("agenda.needs_item", usage=usage)
     position = _position(args.positional[1], usage) or 0
@@ -246,7 +239,7 @@ def _move(ctx: CommandContext, rest: str) -> Reply:
 
 def _lock(ctx: CommandContext, rest: str, *, unlock: bool = False) -> Reply:
     usage = "usage.agenda.unlock" if unlock else "usage.agenda.lock"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     deps = ctx.deps
     now = deps.clock.now()
     with deps.unit_of_work() as s:
@@ -267,7 +260,7 @@ def _lock(ctx: CommandContext, rest: str, *, unlock: bool = False) -> Reply:
 
 def _post(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.agenda.post"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     deps = ctx.deps
     with deps.unit_of_work() as s:
         meeting = _meeting(ctx, s, args, usage, "upcoming")

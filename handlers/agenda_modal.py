@@ -22,6 +22,7 @@ from bot.parsing import parse_kind
 from bot.present import meeting_title, meeting_when
 from bot.text import normalize, truncate
 from handlers.common import make_actor
+from handlers.forms import plain_text, state_value, text_input
 from handlers.runner import AfterAck, error_text, run_after_ack
 from storage.models import Meeting
 
@@ -32,35 +33,6 @@ SHORTCUT_ID = "add_agenda_item"
 MAX_OPTIONS = 25
 MAX_MATERIAL_LINES = 20
 _TRAILING_URL = re.compile(r"^(?P<title>.*?)\s*(?P<url><?https?://\S+>?)$", re.IGNORECASE)
-
-
-def _text(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(text, 75)}
-
-
-def _input(
-    block_id: str,
-    label: str,
-    *,
-    optional: bool = True,
-    multiline: bool = False,
-    initial: str | None = None,
-    max_length: int | None = None,
-) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value"}
-    if multiline:
-        element["multiline"] = True
-    if max_length:
-        element["max_length"] = max_length
-    if initial:
-        element["initial_value"] = initial[: max_length or 3000]
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-    }
 
 
 def open_meetings(deps: Deps, channel_id: str) -> list[tuple[int, str]]:
@@ -101,9 +73,9 @@ def agenda_view(
 ) -> dict[str, Any]:
     """The modal: meeting, kind, title, presenter, summary, time box, non-public, materials."""
     t = deps.t
-    meeting_options = [{"text": _text(label), "value": str(mid)} for mid, label in options]
+    meeting_options = [{"text": plain_text(label), "value": str(mid)} for mid, label in options]
     kind_options = [
-        {"text": _text(t(f"agenda.kind_one.{k}")), "value": k}
+        {"text": plain_text(t(f"agenda.kind_one.{k}")), "value": k}
         for k in ("confirm", "proposal", "report")
     ]
     blocks: list[dict[str, Any]] = [
@@ -129,22 +101,25 @@ def agenda_view(
                 "initial_option": kind_options[1],
             },
         },
-        _input(
+        text_input(
             "title",
             t("agenda.modal_title_field"),
             optional=False,
             initial=title,
             max_length=agenda.MAX_TITLE,
         ),
-        _input("presenter", t("agenda.modal_presenter"), max_length=agenda.MAX_PRESENTER),
-        _input(
+        text_input(
+            "presenter", t("agenda.modal_presenter"), optional=True, max_length=agenda.MAX_PRESENTER
+        ),
+        text_input(
             "summary",
             t("agenda.modal_summary"),
+            optional=True,
             multiline=True,
             initial=summary,
             max_length=agenda.MAX_SUMMARY,
         ),
-        _input("time_box", t("agenda.modal_time_box"), max_length=10),
+        text_input("time_box", t("agenda.modal_time_box"), optional=True, max_length=10),
         {
             "type": "input",
             "block_id": "private",
@@ -153,10 +128,12 @@ def agenda_view(
             "element": {
                 "type": "checkboxes",
                 "action_id": "value",
-                "options": [{"text": _text(t("agenda.modal_private_option")), "value": "yes"}],
+                "options": [{"text": plain_text(t("agenda.modal_private_option")), "value": "yes"}],
             },
         },
-        _input("materials", t("agenda.modal_materials"), multiline=True, max_length=3000),
+        text_input(
+            "materials", t("agenda.modal_materials"), optional=True, multiline=True, max_length=3000
+        ),
     ]
     if source_link:
         blocks.append(
@@ -221,17 +198,6 @@ def handle_shortcut(
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _value(values: dict[str, Any], block: str) -> str | None:
-    element = values.get(block, {}).get("value", {})
-    raw = element.get("value")
-    if raw is None and element.get("selected_option"):
-        raw = element["selected_option"].get("value")
-    if raw is None and element.get("selected_options"):
-        raw = element["selected_options"][0].get("value")
-    text = normalize(str(raw)).strip() if raw is not None else ""
-    return text or None
-
-
 def material_lines(text: str | None) -> list[tuple[str, str | None]]:
     """``title [url]`` per line → (title, url); a line that is only a link is its own title."""
     result: list[tuple[str, str | None]] = []
@@ -279,19 +245,19 @@ def handle_submission(
     channel = str(metadata.get("channel") or "")
     now = deps.clock.now()
     try:
-        meeting_value = _value(values, "meeting") or ""
+        meeting_value = state_value(values, "meeting") or ""
         if not meeting_value.isdigit():
             raise UserError("agenda.modal_bad_meeting")
         submission = Submission(
-            kind=parse_kind(_value(values, "kind") or ""),
-            title=_value(values, "title") or "",
-            presenter=_value(values, "presenter"),
-            summary=_value(values, "summary"),
-            time_box_minutes=parse_time_box(_value(values, "time_box")),
-            private=_value(values, "private") == "yes",
+            kind=parse_kind(state_value(values, "kind") or ""),
+            title=state_value(values, "title") or "",
+            presenter=state_value(values, "presenter"),
+            summary=state_value(values, "summary"),
+            time_box_minutes=parse_time_box(state_value(values, "time_box")),
+            private=state_value(values, "private") == "yes",
             source_link=(str(metadata.get("link") or "") or None),
         )
-        lines = material_lines(_value(values, "materials"))
+        lines = material_lines(state_value(values, "materials"))
         with deps.unit_of_work() as s:
             meeting = meetings.get_meeting(s, int(meeting_value))
             actor = make_actor(deps, client, user_id, s)

@@ -13,9 +13,7 @@ from bot.decision_posts import answer_in_channel, post_decision
 from bot.decisions import DecisionView, close_decision, record_decision, resolve_item
 from bot.errors import UserError
 from bot.parsing import (
-    Args,
     Ref,
-    parse_args,
     parse_date,
     parse_outcome,
     parse_ref,
@@ -25,18 +23,11 @@ from bot.reminders.timing import ReminderPolicy
 from bot.text import escape_mrkdwn, truncate, user_mention
 from handlers.common import actor_for
 from handlers.decision_modal import open_decision_modal
-from handlers.runner import CommandContext, Reply, run_command
+from handlers.runner import CommandContext, Reply, command_args, run_command
 
 RECORD_USAGE = "usage.decision.record"
 CLOSE_USAGE = "usage.decision.close"
 CLOSE_WORDS = ("close", "完了", "終了", "クローズ")
-
-
-def _args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
-    try:
-        return parse_args(text, allowed=allowed)
-    except UserError as exc:
-        raise exc.with_usage(usage) from None
 
 
 def parse_owner(value: str | None) -> tuple[str | None, str | None]:
@@ -83,7 +74,7 @@ def recorded_text(ctx: CommandContext, view: DecisionView) -> str:
 
 
 def _record(ctx: CommandContext, text: str) -> Reply:
-    args = _args(text, ("owner", "due", "body", "meeting"), RECORD_USAGE)
+    args = command_args(text, ("owner", "due", "body", "meeting"), RECORD_USAGE)
     if len(args.positional) < 2:
         raise UserError("decision.needs_item_outcome", usage=RECORD_USAGE)
     item_ref = _ref(args.positional[0], RECORD_USAGE)
@@ -118,7 +109,7 @@ def _record(ctx: CommandContext, text: str) -> Reply:
 
 
 def _close(ctx: CommandContext, text: str) -> Reply:
-    args = _args(text, (), CLOSE_USAGE)
+    args = command_args(text, (), CLOSE_USAGE)
     if not args.positional:
         raise UserError("decision.close_needs_ref", usage=CLOSE_USAGE)
     ref = _ref(args.positional[0], CLOSE_USAGE)

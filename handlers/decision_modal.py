@@ -17,21 +17,11 @@ from bot.deps import Deps, deps_of
 from bot.errors import UserError
 from bot.parsing import Outcome, parse_outcome, parse_ref
 from bot.reminders.timing import ReminderPolicy
-from bot.text import normalize
 from handlers.common import make_actor
+from handlers.forms import state_value, text_input
 from handlers.runner import error_text, run_after_ack
 
 CALLBACK_ID = "decision_record"
-
-
-def _text_input(block_id: str, label: str, *, optional: bool, multiline: bool = False) -> Any:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": {"type": "plain_text", "text": label},
-        "element": {"type": "plain_text_input", "action_id": "value", "multiline": multiline},
-    }
 
 
 def decision_view_modal(deps: Deps, channel_id: str) -> dict[str, Any]:
@@ -49,7 +39,7 @@ def decision_view_modal(deps: Deps, channel_id: str) -> dict[str, Any]:
         "submit": {"type": "plain_text", "text": t("decision.modal_submit")},
         "close": {"type": "plain_text", "text": t("decision.modal_close")},
         "blocks": [
-            _text_input("item", t("decision.modal_item"), optional=False),
+            text_input("item", t("decision.modal_item"), optional=False),
             {
                 "type": "input",
                 "block_id": "outcome",
@@ -63,7 +53,7 @@ def decision_view_modal(deps: Deps, channel_id: str) -> dict[str, Any]:
                 "label": {"type": "plain_text", "text": t("decision.modal_owner")},
                 "element": {"type": "users_select", "action_id": "value"},
             },
-            _text_input("owner_dept", t("decision.modal_owner_dept"), optional=True),
+            text_input("owner_dept", t("decision.modal_owner_dept"), optional=True),
             {
                 "type": "input",
                 "block_id": "due",
@@ -71,7 +61,7 @@ def decision_view_modal(deps: Deps, channel_id: str) -> dict[str, Any]:
                 "label": {"type": "plain_text", "text": t("decision.modal_due")},
                 "element": {"type": "datepicker", "action_id": "value"},
             },
-            _text_input("text", t("decision.modal_text"), optional=True, multiline=True),
+            text_input("text", t("decision.modal_text"), optional=True, multiline=True),
         ],
     }
 
@@ -79,18 +69,6 @@ def decision_view_modal(deps: Deps, channel_id: str) -> dict[str, Any]:
 def open_decision_modal(deps: Deps, client: WebClient, trigger_id: str, channel_id: str) -> None:
     """Open the modal (after the command's ack; the trigger is valid for 3 seconds)."""
     client.views_open(trigger_id=trigger_id, view=decision_view_modal(deps, channel_id))
-
-
-def _value(values: dict[str, Any], block: str) -> str | None:
-    element = values.get(block, {}).get("value", {})
-    raw = (
-        element.get("value")
-        or element.get("selected_user")
-        or element.get("selected_date")
-        or (element.get("selected_option") or {}).get("value")
-    )
-    text = normalize(str(raw)).strip() if raw else ""
-    return text or None
 
 
 def _channel(view: dict[str, Any]) -> str:
@@ -113,17 +91,17 @@ def handle_submission(
     due: date | None = None
     ref = None
     try:
-        ref = parse_ref(_value(values, "item") or "")
+        ref = parse_ref(state_value(values, "item") or "")
         if ref.kind not in ("item", "item_in_meeting"):
             raise UserError("decision.needs_item", value=str(ref))
     except UserError as exc:
         errors["item"] = error_text(deps.lang, exc)
     try:
-        outcome = parse_outcome(_value(values, "outcome") or "")
+        outcome = parse_outcome(state_value(values, "outcome") or "")
     except UserError as exc:
         errors["outcome"] = error_text(deps.lang, exc)
-    if _value(values, "due"):
-        due = date.fromisoformat(_value(values, "due") or "")  # a datepicker gives ISO dates
+    if state_value(values, "due"):
+        due = date.fromisoformat(state_value(values, "due") or "")  # a datepicker gives ISO dates
     if errors or ref is None or outcome is None:
         ack(response_action="errors", errors=errors)
         return
@@ -139,9 +117,11 @@ def handle_submission(
                 actor=make_actor(deps, client, user_id, s),
                 now=deps.clock.now(),
                 today=today,
-                text=_value(values, "text"),
-                owner_user_id=_value(values, "owner"),
-                owner_dept=None if _value(values, "owner") else _value(values, "owner_dept"),
+                text=state_value(values, "text"),
+                owner_user_id=state_value(values, "owner"),
+                owner_dept=None
+                if state_value(values, "owner")
+                else state_value(values, "owner_dept"),
                 due=due,
                 reminders=ReminderPolicy.of(deps),
             )

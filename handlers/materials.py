@@ -13,18 +13,11 @@ from bot import agenda, bodies, materials, meetings
 from bot.agenda_post import send_ephemeral
 from bot.agenda_view import materials_chunks, pack_messages
 from bot.errors import UserError
-from bot.parsing import Args, parse_args, parse_ref, parse_yes_no
+from bot.parsing import Args, parse_ref, parse_yes_no
 from handlers.common import actor_for
-from handlers.runner import AfterAck, CommandContext, Reply, run_command
+from handlers.runner import AfterAck, CommandContext, Reply, command_args, run_command
 
 Subcommand = Callable[[CommandContext, str], Reply]
-
-
-def _args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
-    try:
-        return parse_args(text, allowed=allowed)
-    except UserError as exc:
-        raise exc.with_usage(usage) from None
 
 
 def _flag(args: Args, name: str, usage: str) -> bool:
@@ -45,7 +38,7 @@ def _help(ctx: CommandContext, rest: str) -> Reply:
 
 def _add(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.materials.add"
-    args = _args(rest, ("url", "reference", "private", "body"), usage)
+    args = command_args(rest, ("url", "reference", "private", "body"), usage)
     if len(args.positional) < 2:
         raise UserError("materials.needs_item_title", usage=usage)
     try:
@@ -94,7 +87,7 @@ def _add(ctx: CommandContext, rest: str) -> Reply:
 
 def _list(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.materials.list"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     deps = ctx.deps
     now = deps.clock.now()
     with deps.unit_of_work() as s:

@@ -17,7 +17,6 @@ from bot.itemthreads import post_item_messages
 from bot.meetings import MeetingView, Schedule
 from bot.parsing import (
     Args,
-    parse_args,
     parse_date,
     parse_disclosure,
     parse_ref,
@@ -33,16 +32,9 @@ from bot.text import normalize, user_mention
 from handlers.common import actor_for
 from handlers.meeting_audit import audit
 from handlers.meeting_modal import open_schedule_modal
-from handlers.runner import CommandContext, Reply, run_command
+from handlers.runner import CommandContext, Reply, command_args, run_command
 
 Subcommand = Callable[[CommandContext, str], Reply]
-
-
-def _args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
-    try:
-        return parse_args(text, allowed=allowed)
-    except UserError as exc:
-        raise exc.with_usage(usage) from None
 
 
 def _help(ctx: CommandContext, rest: str) -> Reply:
@@ -54,7 +46,7 @@ def _help(ctx: CommandContext, rest: str) -> Reply:
 
 def _setup(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.setup"
-    args = _args(rest, ("parent", "secretariat", "place"), usage)
+    args = command_args(rest, ("parent", "secretariat", "place"), usage)
     if not args.positional:
         raise UserError("meeting.setup_needs_name", usage=usage)
     with ctx.deps.unit_of_work() as s:
@@ -73,7 +65,7 @@ def _setup(ctx: CommandContext, rest: str) -> Reply:
 
 def _member(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.member"
-    args = _args(rest, ("title", "body"), usage)
+    args = command_args(rest, ("title", "body"), usage)
     if len(args.positional) != 2:
         raise UserError("meeting.member_needs_user_role", usage=usage)
     try:
@@ -107,7 +99,7 @@ def _member(ctx: CommandContext, rest: str) -> Reply:
 def _config(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.config"
     allowed = (*bodies.CONFIG_KEYS, "body")
-    args = _args(rest, allowed, usage)
+    args = command_args(rest, allowed, usage)
     if args.positional or not args.options:
         raise UserError("meeting.config_needs_options", usage=usage)
     options = {k: v for k, v in args.options.items() if k != "body"}
@@ -155,7 +147,7 @@ def _schedule(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.schedule"
     if not rest:
         return _open_modal(ctx)
-    args = _args(rest, ("body", "place", "disclosure", "reason"), usage)
+    args = command_args(rest, ("body", "place", "disclosure", "reason"), usage)
     when = parse_schedule(ctx, args, usage)
     disclosure = _disclosure(args.get("disclosure"), usage)
     deps = ctx.deps
@@ -201,7 +193,7 @@ def _open_modal(ctx: CommandContext) -> Reply:
 
 def _list(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.list"
-    args = _args(rest, ("fy", "body"), usage)
+    args = command_args(rest, ("fy", "body"), usage)
     deps = ctx.deps
     today = deps.clock.now().astimezone(deps.config.tz).date()
     fy_value = args.get("fy")
@@ -251,7 +243,7 @@ def _meeting_ref(args: Args, usage: str, index: int = 0) -> Any:
 
 def _show(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.show"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     deps = ctx.deps
     with deps.unit_of_work() as s:
         body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
@@ -279,7 +271,7 @@ def _show(ctx: CommandContext, rest: str) -> Reply:
 
 def _move(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.move"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     ref = _meeting_ref(args, usage)
     if ref is None or ref.kind != "meeting":
         raise UserError("meeting.needs_meeting_ref", usage=usage)
@@ -303,7 +295,7 @@ def _move(ctx: CommandContext, rest: str) -> Reply:
 
 def _cancel(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.cancel"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     ref = _meeting_ref(args, usage)
     if ref is None or ref.kind != "meeting":
         raise UserError("meeting.needs_meeting_ref", usage=usage)
@@ -325,7 +317,7 @@ def _cancel(ctx: CommandContext, rest: str) -> Reply:
 
 def _start_or_end(ctx: CommandContext, rest: str, *, ending: bool) -> Reply:
     usage = "usage.meeting.end" if ending else "usage.meeting.start"
-    args = _args(rest, ("body",), usage)
+    args = command_args(rest, ("body",), usage)
     deps = ctx.deps
     with deps.unit_of_work() as s:
         body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))

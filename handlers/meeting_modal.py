@@ -16,27 +16,11 @@ from bot.errors import UserError
 from bot.meetings import Schedule
 from bot.parsing import parse_date, parse_disclosure, parse_time_range
 from bot.reminders.timing import ReminderPolicy
-from bot.text import normalize
 from handlers.common import make_actor
+from handlers.forms import state_value, text_input
 from handlers.runner import error_text, run_after_ack
 
 CALLBACK_ID = "meeting_schedule"
-
-
-def _input(
-    block_id: str, label: str, placeholder: str, *, optional: bool = False
-) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": {"type": "plain_text", "text": label},
-        "element": {
-            "type": "plain_text_input",
-            "action_id": "value",
-            "placeholder": {"type": "plain_text", "text": placeholder},
-        },
-    }
 
 
 def schedule_view(deps: Deps, channel_id: str) -> dict[str, Any]:
@@ -54,10 +38,22 @@ def schedule_view(deps: Deps, channel_id: str) -> dict[str, Any]:
         "submit": {"type": "plain_text", "text": t("meeting.modal_submit")},
         "close": {"type": "plain_text", "text": t("meeting.modal_close")},
         "blocks": [
-            _input("body", t("meeting.modal_body"), t("meeting.modal_body_hint"), optional=True),
-            _input("date", t("meeting.modal_date"), "2027-06-24 / 6月24日 / R9.6.24"),
-            _input("time", t("meeting.modal_time"), "11:00-12:00"),
-            _input("place", t("meeting.modal_place"), t("meeting.modal_place_hint"), optional=True),
+            text_input(
+                "body",
+                t("meeting.modal_body"),
+                placeholder=t("meeting.modal_body_hint"),
+                optional=True,
+            ),
+            text_input(
+                "date", t("meeting.modal_date"), placeholder="2027-06-24 / 6月24日 / R9.6.24"
+            ),
+            text_input("time", t("meeting.modal_time"), placeholder="11:00-12:00"),
+            text_input(
+                "place",
+                t("meeting.modal_place"),
+                placeholder=t("meeting.modal_place_hint"),
+                optional=True,
+            ),
             {
                 "type": "input",
                 "block_id": "disclosure",
@@ -69,7 +65,7 @@ def schedule_view(deps: Deps, channel_id: str) -> dict[str, Any]:
                     "options": disclosure_options,
                 },
             },
-            _input("reason", t("meeting.modal_reason"), "", optional=True),
+            text_input("reason", t("meeting.modal_reason"), placeholder=None, optional=True),
         ],
     }
 
@@ -77,15 +73,6 @@ def schedule_view(deps: Deps, channel_id: str) -> dict[str, Any]:
 def open_schedule_modal(deps: Deps, client: WebClient, trigger_id: str, channel_id: str) -> None:
     """Open the modal (after the command's ack; the trigger is valid for 3 seconds)."""
     client.views_open(trigger_id=trigger_id, view=schedule_view(deps, channel_id))
-
-
-def _value(values: dict[str, Any], block: str) -> str | None:
-    element = values.get(block, {}).get("value", {})
-    raw = element.get("value")
-    if raw is None and element.get("selected_option"):
-        raw = element["selected_option"].get("value")
-    text = normalize(str(raw)).strip() if raw is not None else ""
-    return text or None
 
 
 def handle_submission(
@@ -105,16 +92,16 @@ def handle_submission(
     day = start = end = None
     disclosure = None
     try:
-        day = parse_date(_value(values, "date") or "", today)
+        day = parse_date(state_value(values, "date") or "", today)
     except UserError as exc:
         errors["date"] = error_text(deps.lang, exc)
     try:
-        start, end = parse_time_range(_value(values, "time") or "")
+        start, end = parse_time_range(state_value(values, "time") or "")
     except UserError as exc:
         errors["time"] = error_text(deps.lang, exc)
-    if _value(values, "disclosure"):
+    if state_value(values, "disclosure"):
         try:
-            disclosure = parse_disclosure(_value(values, "disclosure") or "")
+            disclosure = parse_disclosure(state_value(values, "disclosure") or "")
         except UserError as exc:
             errors["disclosure"] = error_text(deps.lang, exc)
     if errors or day is None or start is None or end is None:
@@ -122,7 +109,7 @@ def handle_submission(
         return
     try:
         with deps.unit_of_work() as s:
-            found = bodies.body_for_channel(s, channel_id, _value(values, "body"))
+            found = bodies.body_for_channel(s, channel_id, state_value(values, "body"))
             meeting = meetings.schedule_meeting(
                 s,
                 found,
@@ -132,9 +119,9 @@ def handle_submission(
                 tz=deps.config.tz,
                 fy_start_month=deps.config.fy_start_month,
                 reminders=ReminderPolicy.of(deps),
-                place=_value(values, "place"),
+                place=state_value(values, "place"),
                 disclosure=disclosure,
-                reason=_value(values, "reason"),
+                reason=state_value(values, "reason"),
             )
     except UserError as exc:
         field = "body" if exc.key.startswith(("body.", "perm.")) else "date"

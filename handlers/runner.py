@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
 from bot.i18n import t
-from bot.parsing import check_length
+from bot.parsing import Args, check_length, parse_args
 from bot.text import escape_mrkdwn, strip_invisible
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,14 @@ class CommandContext:
     def t(self, key: str, **params: Any) -> str:
         """The catalog text with ``params`` escaped for mrkdwn (``Mrkdwn`` values as they are)."""
         return self.deps.t(key, **_escaped(params))
+
+
+def command_args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
+    """``parse_args`` whose mistakes show ``usage`` as the right form."""
+    try:
+        return parse_args(text, allowed=allowed)
+    except UserError as exc:
+        raise exc.with_usage(usage) from None
 
 
 def error_text(lang: str, error: UserError) -> str:
@@ -109,13 +119,40 @@ def run_command(
         ack(text=reply.text, blocks=reply.blocks)
     else:  # e.g. a modal opens: no message to show
         ack()
-    run_after_ack(reply.after_ack, client)
+    response_url = body.get("response_url")
+    run_after_ack(
+        reply.after_ack,
+        client,
+        on_failure=partial(_tell_failure, deps, str(response_url)) if response_url else None,
+    )
 
 
-def run_after_ack(actions: list[AfterAck], client: WebClient) -> None:
-    """Run the post-ack work; one failing action does not stop the others."""
+def run_after_ack(
+    actions: list[AfterAck], client: WebClient, on_failure: Callable[[], None] | None = None
+) -> None:
+    """Run the post-ack work; one failing action does not stop the others.
+
+    When one fails (Slack still refusing after the client's retries), ``on_failure`` tells
+    the user, so nothing fails silently.
+    """
+    failed = False
     for action in actions:
         try:
             action(client)
         except Exception:
-            log.exception("post-ack action %s failed", getattr(action, "__name__", action))
+            failed = True
+            # The name only: a partial's repr would spell out its arguments (deps, config).
+            name = getattr(getattr(action, "func", action), "__name__", type(action).__name__)
+            log.exception("post-ack action %s failed", name)
+    if failed and on_failure is not None:
+        try:
+            on_failure()
+        except Exception:
+            log.exception("could not tell the user that the post-ack work failed")
+
+
+def _tell_failure(deps: Deps, response_url: str) -> None:
+    """An ephemeral "saved, but Slack could not be reached; try again" via the response_url."""
+    WebhookClient(response_url, timeout=10).send(
+        text=deps.t("reliability.after_ack_failed"), response_type="ephemeral"
+    )
