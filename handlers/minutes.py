@@ -28,13 +28,13 @@ from bot.minutes.drafts import Draft, DraftSettings, full_draft_protection, make
 from bot.minutes.render import check_template_name
 from bot.minutes.slack import post_draft, send_draft_by_dm
 from bot.minutes.values import Protection
-from bot.parsing import Args, Ref, parse_args, parse_ref, parse_yes_no
+from bot.parsing import Args, Ref, parse_ref, parse_yes_no
 from bot.permissions import require_secretariat
 from bot.present import meeting_title
 from bot.slackinfo import ChannelInfo, channel_info
 from bot.text import escape_mrkdwn, truncate
 from handlers.common import actor_for, make_actor
-from handlers.runner import CommandContext, Reply, error_text, run_command
+from handlers.runner import CommandContext, Reply, command_args, error_text, run_command
 from storage.models import Meeting
 
 log = logging.getLogger(__name__)
@@ -88,13 +88,6 @@ def _note(ctx: CommandContext, rest: str) -> Reply:
             text=escape_mrkdwn(truncate(note.text, 500)),
         )
     )
-
-
-def _args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
-    try:
-        return parse_args(text, allowed=allowed)
-    except UserError as exc:
-        raise exc.with_usage(usage) from None
 
 
 def _meeting_ref(args: Args, usage: str) -> Ref | None:
@@ -162,7 +155,7 @@ def _refusal(
 
 def _draft(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.minutes.draft"
-    args = _args(rest, ("template", "body", "public"), usage)
+    args = command_args(rest, ("template", "body", "public"), usage)
     ref = _meeting_ref(args, usage)
     template = args.get("template")
     if template is not None:
@@ -212,7 +205,7 @@ def _answer(ctx: CommandContext, draft: Draft, key: str) -> Reply:
 
 def _publish(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.minutes.publish"
-    args = _args(rest, ("body", "template"), usage)
+    args = command_args(rest, ("body", "template"), usage)
     ref = _meeting_ref(args, usage)
     template = args.get("template")
     if template is not None:
