@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +15,9 @@ from bot.errors import NotFound, UserError
 from bot.parsing import parse_disclosure, parse_offset, parse_offsets
 from bot.permissions import Actor, require_secretariat
 from storage.models import Body, RosterEntry
+
+if TYPE_CHECKING:
+    from bot.reminders.timing import ReminderPolicy
 
 ROLE_ORDER = {"chair": 0, "vice_chair": 1, "member": 2, "secretariat": 3}
 CONFIG_KEYS = (
@@ -181,9 +186,23 @@ def roster(session: Session, body: Body) -> list[MemberView]:
 
 
 def configure(
-    session: Session, body: Body, options: dict[str, str], *, actor: Actor, now: datetime
+    session: Session,
+    body: Body,
+    options: dict[str, str],
+    *,
+    actor: Actor,
+    now: datetime,
+    templates_dir: Path | None = None,
+    reminders: ReminderPolicy | None = None,
 ) -> BodyView:
-    """Change the body's settings; every value is checked before any is written."""
+    """Change the body's settings; every value is checked before any is written.
+
+    Args:
+        templates_dir: the operator's template folder; ``template=`` must name a template
+            found there or among the built-in ones.
+        reminders: the bot's reminder policy; given, upcoming meetings' reminders follow new
+            deadlines and offsets at once.
+    """
     require_secretariat(session, body, actor, action="config")
     changes: dict[str, object] = {}
     for key, value in options.items():
@@ -200,7 +219,7 @@ def configure(
         elif key == "minutes_reason":
             changes["minutes_disclosure_reason"] = value
         elif key == "template":
-            changes["template"] = _template_name(value)
+            changes["template"] = _template_name(value, templates_dir)
         elif key == "place":
             changes["default_place"] = value
         elif key == "secretariat":
@@ -208,13 +227,20 @@ def configure(
     for attr, new_value in changes.items():
         setattr(body, attr, new_value)
     record(session, now, actor.user_id, "body.config", body.id, "body", body.id, repr(options))
+    if reminders is not None:
+        from bot.reminders.planning import replan_body  # planning reads bodies' settings
+
+        replan_body(session, body, reminders, now)
     return body_view(body)
 
 
-def _template_name(value: str) -> str:
-    name = value.strip()
-    if not name or not all(c.isalnum() or c in "-_" for c in name) or len(name) > 100:
-        raise UserError("body.bad_template", name=value)
+def _template_name(value: str, templates_dir: Path | None) -> str:
+    from bot.minutes.render import available_templates, check_template_name  # minutes → bodies
+
+    name = check_template_name(value.strip())
+    known = available_templates(templates_dir)
+    if name not in known:
+        raise UserError("minutes.unknown_template", name=name, known=", ".join(known))
     return name
 
 

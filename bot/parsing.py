@@ -239,7 +239,8 @@ _TIME = re.compile(
     r"(?P<suffix>am|pm|a\.m\.|p\.m\.)?",
     re.IGNORECASE,
 )
-_RANGE_SEPARATOR = re.compile(r"-|~|〜|–|—|−|‐|から|to", re.IGNORECASE)
+# ー (the long-vowel mark) is what many IMEs give for a dash typed in Japanese mode.
+_RANGE_SEPARATOR = re.compile(r"-|~|〜|–|—|−|‐|ー|から|to", re.IGNORECASE)
 
 
 def parse_time(s: str) -> time:

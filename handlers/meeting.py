@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot import bodies, meetings
 from bot.announce import announce, refresh_announcement
-from bot.calendar import fiscal_year_label, fiscal_year_of
+from bot.calendar import era_to_gregorian, fiscal_year_label, fiscal_year_of
 from bot.errors import UserError
 from bot.itemthreads import post_item_messages
 from bot.meetings import MeetingView, Schedule
 from bot.parsing import (
     Args,
+    Ref,
     parse_date,
     parse_disclosure,
     parse_ref,
@@ -25,7 +28,6 @@ from bot.parsing import (
     parse_user_mention,
 )
 from bot.present import meeting_title, meeting_when
-from bot.reminders.planning import replan_body
 from bot.reminders.timing import ReminderPolicy
 from bot.render import render_slack
 from bot.text import normalize, user_mention
@@ -33,6 +35,7 @@ from handlers.common import actor_for
 from handlers.meeting_audit import audit
 from handlers.meeting_modal import open_schedule_modal
 from handlers.runner import CommandContext, Reply, command_args, run_command
+from storage.models import Meeting
 
 Subcommand = Callable[[CommandContext, str], Reply]
 
@@ -107,10 +110,14 @@ def _config(ctx: CommandContext, rest: str) -> Reply:
         body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
         try:
             view = bodies.configure(
-                s, body, options, actor=actor_for(ctx, s), now=ctx.deps.clock.now()
+                s,
+                body,
+                options,
+                actor=actor_for(ctx, s),
+                now=ctx.deps.clock.now(),
+                templates_dir=ctx.deps.config.templates_dir,
+                reminders=ReminderPolicy.of(ctx.deps),
             )
-            # Deadlines and offsets changed: upcoming meetings' reminders follow.
-            replan_body(s, body, ReminderPolicy.of(ctx.deps), ctx.deps.clock.now())
         except UserError as exc:
             raise exc.with_usage(usage) from None
     return Reply(
@@ -223,22 +230,47 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
     return Reply(render_slack("meeting_list", ctx.lang, heading=heading, meetings=rows))
 
 
+_ERA_FY = re.compile(r"(?P<era>令和|平成|昭和|[RHSrhs])(?P<year>元|\d{1,2})(?:年度?)?")
+
+
 def _fiscal_year(value: str, usage: str) -> int | None:
-    if value.lower() in ("all", "全", "全て", "すべて"):
+    """``fy=2027``, ``fy=FY2027``, ``fy=令和9年度``, ``fy=R9`` (a secretariat counts in 和暦)."""
+    value = normalize(value).strip()
+    if value.lower() in ("all", "全", "全て", "すべて", "全年度"):
         return None
     digits = value.removeprefix("FY").removeprefix("fy").removesuffix("年度")
     if digits.isdigit() and 1900 < int(digits) < 2200:
         return int(digits)
+    era = _ERA_FY.fullmatch(value)
+    if era:
+        year = 1 if era["year"] == "元" else int(era["year"])
+        try:
+            return era_to_gregorian(era["era"].upper(), year)
+        except UserError:
+            pass
     raise UserError("meeting.bad_fy", value=value, usage=usage)
 
 
-def _meeting_ref(args: Args, usage: str, index: int = 0) -> Any:
+def _meeting_ref(args: Args, usage: str, index: int = 0) -> Ref | None:
     if len(args.positional) <= index:
         return None
     try:
         return parse_ref(args.positional[index])
     except UserError as exc:
         raise exc.with_usage(usage) from None
+
+
+def _named_meeting(
+    ctx: CommandContext, s: Session, args: Args, ref: Ref | None, usage: str
+) -> Meeting:
+    """The meeting a move or cancel names: ``M12`` anywhere, ``next`` / ``last`` of the
+    channel's body (or ``body=``)."""
+    if ref is None or ref.kind not in ("meeting", "next", "last"):
+        raise UserError("meeting.needs_meeting_ref", usage=usage)
+    if ref.kind == "meeting" and ref.number is not None:
+        return meetings.get_meeting(s, ref.number)
+    body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+    return meetings.resolve_meeting(s, body, ref, ctx.deps.clock.now(), "upcoming")
 
 
 def _show(ctx: CommandContext, rest: str) -> Reply:
@@ -273,12 +305,10 @@ def _move(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.move"
     args = command_args(rest, ("body",), usage)
     ref = _meeting_ref(args, usage)
-    if ref is None or ref.kind != "meeting":
-        raise UserError("meeting.needs_meeting_ref", usage=usage)
     when = parse_schedule(ctx, args, usage, first=1)
     deps = ctx.deps
     with deps.unit_of_work() as s:
-        meeting = meetings.get_meeting(s, ref.number)
+        meeting = _named_meeting(ctx, s, args, ref, usage)
         view = meetings.move_meeting(
             s,
             meeting,
@@ -297,12 +327,10 @@ def _cancel(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.cancel"
     args = command_args(rest, ("body",), usage)
     ref = _meeting_ref(args, usage)
-    if ref is None or ref.kind != "meeting":
-        raise UserError("meeting.needs_meeting_ref", usage=usage)
     reason = args.rest(1) or None
     deps = ctx.deps
     with deps.unit_of_work() as s:
-        meeting = meetings.get_meeting(s, ref.number)
+        meeting = _named_meeting(ctx, s, args, ref, usage)
         before = meetings.meeting_view(s, meeting)
         meetings.cancel_meeting(s, meeting, reason, actor=actor_for(ctx, s), now=deps.clock.now())
     text = ctx.t(

@@ -243,3 +243,20 @@ def test_english_workspace(harness: Harness) -> None:
     assert "Right form: /meeting schedule" in mistake
     refused = english.command("/meeting", "cancel M1", user=U_OTHER).text
     assert "Only the secretariat" in refused and "cancel meetings" in refused
+
+
+def test_next_and_japanese_fiscal_years_and_template_check(harness: Harness) -> None:
+    harness.setup_body()
+    first = harness.schedule("2027-06-24", "11:00-12:00")
+    moved = harness.command("/meeting", "move next 2027-06-25 11:00ー12:00")
+    assert f"M{first}" in moved.text and "令和9年6月25日" in moved.text
+    for fy in ("令和9年度", "R9", "r9", "2027", "FY2027"):
+        listing = harness.command("/meeting", f"list fy={fy}").text
+        assert "令和9年6月25日" in listing, (fy, listing)
+    assert "令和10" in harness.command("/meeting", "list fy=令和10").text
+    assert "年度" in harness.command("/meeting", "list fy=昔").text  # names the mistake
+    unknown = harness.command("/meeting", "config template=nonexistent").text
+    assert "nonexistent" in unknown and "ja" in unknown
+    assert "en" in harness.command("/meeting", "config template=en").text
+    cancelled = harness.command("/meeting", "cancel next 延期のため")
+    assert f"M{first}" in cancelled.text and "延期のため" in cancelled.text
