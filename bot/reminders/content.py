@@ -1,18 +1,20 @@
 """What a due reminder becomes when it is sent: a message rendered from the database as it
-is *now* (the agenda and the pending decisions as they are at that moment), or a reason not
-to send it any more.
+is *now* (the agenda and the pending decisions as they are at that moment), work that posts
+by itself (the item messages at a meeting's start), or a reason not to send it any more.
 
 A reminder whose moment passed while the bot was down is judged here: a pending-decision
-nudge still makes sense and is sent; a notice for a meeting that has started, a call for
-agenda items after the agenda deadline, or an earlier reminder of a family whose later one is
-also due, does not, and is dropped with the reason.
+nudge still makes sense and is sent, and so do the item messages of a meeting still in
+progress; a notice for a meeting that has started, a call for agenda items after the agenda
+deadline, the item messages of a meeting that has ended, or an earlier reminder of a family
+whose later one is also due, does not, and is dropped with the reason.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from bot import numbering
 from bot.calendar import format_date
 from bot.i18n import has, t
+from bot.itemthreads import post_item_messages
 from bot.meetings import meeting_view
 from bot.present import local_date_time, meeting_title, meeting_when
 from bot.reminders import kinds
@@ -35,6 +38,11 @@ from bot.reminders.timing import ReminderPolicy
 from bot.render import render_slack
 from bot.text import Mrkdwn, user_mention
 from storage.models import AgendaItem, Decision, Meeting, Reminder
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.deps import Deps
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,16 @@ class FanOut:
     specs: tuple[ReminderSpec, ...]
 
 
-Action = Outgoing | Skip | FanOut
+@dataclass(frozen=True)
+class Perform:
+    """Instead of a message: ``work`` posts by itself (the item messages at a meeting's
+    start) and returns how many messages it posted. It must be safe to run again: a
+    dispatcher that died during it leaves the reminder to be retaken."""
+
+    work: Callable[[Deps, WebClient], int]
+
+
+Action = Outgoing | Skip | FanOut | Perform
 
 
 def prepare(session: Session, due: Due, policy: ReminderPolicy, lang: str, now: datetime) -> Action:
@@ -87,6 +104,8 @@ def prepare(session: Session, due: Due, policy: ReminderPolicy, lang: str, now: 
         return Skip(f"superseded by {superseded}, also due")
     if due.kind in kinds.MEETING_KINDS:
         return _meeting_reminder(session, due, policy, lang, now)
+    if due.kind == kinds.MEETING_START:
+        return _meeting_start(session, due, now)
     if due.kind in kinds.DECISION_KINDS:
         return _decision_reminder(session, due, policy, lang, now)
     if due.kind == kinds.FAILURE_REPORT:
@@ -165,6 +184,23 @@ def _meeting_reminder(
         kinds.MEETING_OFFSET: "reminder_meeting",
     }[due.kind]
     return Outgoing(due.target, render_slack(name, lang, **context))
+
+
+def _meeting_start(session: Session, due: Due, now: datetime) -> Action:
+    meeting = session.get(Meeting, due.meeting_id) if due.meeting_id else None
+    if meeting is None:
+        return Skip("the meeting no longer exists")
+    if meeting.status != "scheduled":
+        return Skip(f"the meeting is {meeting.status}")
+    if due.payload.get("basis") != meeting_basis(meeting):
+        return Skip("the meeting was moved; its reminders were planned again")
+    if meeting.items_posted_at is not None:
+        return Skip("the item messages were already posted")
+    # Missed while the bot was down: still worth posting while the meeting is on.
+    if meeting.actual_end is not None or now >= meeting.ends_at:
+        return Skip("the meeting has already ended")
+    meeting_id = meeting.id
+    return Perform(lambda deps, client: post_item_messages(deps, meeting_id, client))
 
 
 def _moment(value: object) -> datetime | None:

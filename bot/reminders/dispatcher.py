@@ -30,7 +30,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
 from bot.reminders import claims, kinds
-from bot.reminders.content import Due, FanOut, Outgoing, Skip, prepare
+from bot.reminders.content import Due, FanOut, Outgoing, Perform, Skip, prepare
 from bot.reminders.timing import ReminderPolicy
 from bot.text import truncate
 
@@ -92,6 +92,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     expanded: int = 0
+    performed: int = 0
     lost: int = 0
     keys_sent: list[str] = field(default_factory=list)
 
@@ -169,15 +170,19 @@ class _Dispatcher:
             if claims.fan_out(self.factory, due, now, action.specs):
                 self.report.expanded += len(action.specs)
             return
+        if isinstance(action, Perform):
+            self._perform(due, action, now)
+            return
         self._post(due, action, now)
 
-    def _post(self, due: Due, out: Outgoing, now: datetime) -> None:
+    def _start(self, due: Due, now: datetime) -> bool:
+        """Renew the claim for an attempt; False (and logged) when another dispatcher has it."""
         if not claims.start_attempt(self.factory, due, now, self.settings.lease):
             self.report.lost += 1
             log.warning(
                 "reminder %s: claim lost before posting; another dispatcher has it", due.key
             )
-            return
+            return False
         if now - due.due_at > LATE_AFTER:
             log.info(
                 "reminder %s was due at %s and missed while the bot was down; "
@@ -185,6 +190,28 @@ class _Dispatcher:
                 due.key,
                 due.due_at,
             )
+        return True
+
+    def _perform(self, due: Due, action: Perform, now: datetime) -> None:
+        # The work keeps its own record of being done (``Meeting.items_posted_at``), which
+        # ``prepare`` reads: a retry after a failure or a crash midway never repeats it.
+        if not self._start(due, now):
+            return
+        try:
+            count = action.work(self.deps, self.client)
+        except Exception as exc:
+            log.exception("reminder %s failed; will retry", due.key)
+            self._retry(due, "error", repr(exc)[:200], None, in_doubt=True)
+            return
+        if claims.mark_sent(self.factory, due, self.deps.clock.now(), None):
+            self.report.performed += 1
+            log.info("reminder %s done: %d message(s) posted", due.key, count)
+        else:
+            log.warning("reminder %s was done but its claim had expired", due.key)
+
+    def _post(self, due: Due, out: Outgoing, now: datetime) -> None:
+        if not self._start(due, now):
+            return
         posted: tuple[str, str] | None = None
         try:
             if due.in_doubt:

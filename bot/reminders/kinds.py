@@ -13,6 +13,10 @@ DECISION_BEFORE = "decision_before"
 DECISION_DUE = "decision_due"
 DECISION_OVERDUE = "decision_overdue"
 FAILURE_REPORT = "failure_report"
+# At the meeting's start time: the agenda items' messages (bot.itemthreads), unless
+# ``/meeting start`` posted them first. Not one of MEETING_KINDS, the notices *before* a
+# meeting (dropped once it has started): this one is useful until the meeting ends.
+MEETING_START = "meeting_start"
 
 MEETING_KINDS = frozenset(
     {AGENDA_CALL, MATERIALS_CHECK, MATERIALS_DM, AGENDA_PREVIEW, MEETING_OFFSET}

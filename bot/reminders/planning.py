@@ -146,7 +146,7 @@ def _at_work(policy: ReminderPolicy, moment: datetime, now: datetime) -> datetim
 def meeting_specs(meeting: Meeting, policy: ReminderPolicy, now: datetime) -> list[ReminderSpec]:
     """The reminders a scheduled meeting should have from ``now`` on (PRODUCT.md: the call
     for agenda items, the materials check, the agenda one business day before, each offset
-    in the body's ``reminders``)."""
+    in the body's ``reminders``, the item messages at the start time)."""
     body, start, cal, tz = meeting.body, meeting.starts_at, policy.calendar, policy.tz
     basis, channel = meeting_basis(meeting), body.channel_id
     specs: list[ReminderSpec] = []
@@ -178,6 +178,8 @@ def meeting_specs(meeting: Meeting, policy: ReminderPolicy, now: datetime) -> li
         # "1bd" in ``reminders`` is the agenda preview itself: one message, not two.
         if moment > now and moment != preview:
             add(f"offset:{offset}", kinds.MEETING_OFFSET, moment, offset=str(offset))
+    if meeting.items_posted_at is None:  # else ``/meeting start`` already posted them
+        add("start", kinds.MEETING_START, start)
     return specs
 
 

@@ -64,10 +64,11 @@ def run_dispatch(deps: Deps, client: WebClient, settings: DispatchSettings | Non
     except Exception:
         log.exception("reminder dispatch failed; retrying on the next tick")
         return
-    if report.sent or report.failed or report.dropped:
+    if report.sent or report.performed or report.failed or report.dropped:
         log.info(
-            "reminders: %d sent, %d dropped, %d deferred, %d retried, %d failed",
+            "reminders: %d sent, %d done, %d dropped, %d deferred, %d retried, %d failed",
             report.sent,
+            report.performed,
             report.dropped,
             report.deferred,
             report.retried,

@@ -36,6 +36,8 @@ def test_a_meeting_gets_call_materials_check_agenda_and_offsets(deps: Deps) -> N
         # "1bd" of the default reminders=1bd,1h is the agenda the day before: one message.
         f"meeting:{mid}:agenda_preview": jst("2027-06-23 11:00"),
         f"meeting:{mid}:offset:1h": jst("2027-06-24 10:00"),
+        # At the start time: the agenda items' messages, unless /meeting start posted them.
+        f"meeting:{mid}:start": jst("2027-06-24 11:00"),
     }
     rows = reminders(deps)
     assert {r.target for r in rows.values()} == {MAIN}
@@ -59,6 +61,7 @@ def test_business_day_offsets_skip_the_year_end_closure(deps: Deps) -> None:
         f"meeting:{mid}:materials_check": jst("2027-12-24 09:00"),
         f"meeting:{mid}:agenda_preview": jst("2027-12-28 10:00"),
         f"meeting:{mid}:offset:1h": jst("2028-01-04 09:00"),
+        f"meeting:{mid}:start": jst("2028-01-04 10:00"),
     }
 
 
@@ -68,6 +71,7 @@ def test_a_meeting_scheduled_late_gets_no_reminder_already_in_the_past(deps: Dep
     assert set(open_due_times(deps)) == {
         f"meeting:{mid}:agenda_preview",
         f"meeting:{mid}:offset:1h",
+        f"meeting:{mid}:start",
     }
 
 
@@ -89,7 +93,8 @@ def test_moving_a_meeting_moves_its_reminders(deps: Deps) -> None:
     due = open_due_times(deps)
     assert due[f"meeting:{mid}:agenda_preview"] == jst("2027-06-30 14:00")
     assert due[f"meeting:{mid}:offset:1h"] == jst("2027-07-01 13:00")
-    assert len(reminders(deps)) == 4  # moved, not added
+    assert due[f"meeting:{mid}:start"] == jst("2027-07-01 14:00")
+    assert len(reminders(deps)) == 5  # moved, not added
 
 
 def test_cancelling_a_meeting_drops_its_reminders(deps: Deps) -> None:
@@ -163,4 +168,4 @@ def test_planning_twice_writes_each_reminder_once(deps: Deps) -> None:
 
         plan_meeting(s, get_meeting(s, mid), ReminderPolicy.of(deps), deps.clock.now())
         plan_meeting(s, get_meeting(s, mid), ReminderPolicy.of(deps), deps.clock.now())
-    assert len(reminders(deps)) == 4
+    assert len(reminders(deps)) == 5
