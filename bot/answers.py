@@ -1,24 +1,33 @@
 """Answers about decisions: "what was decided?", the pending list, and the decision posts.
 
 Disclosure is enforced here, at the one place that turns decisions into message text: a
-decision of a non-public item, or of a meeting whose minutes are 非公開 / 一部非公開, is shown
-in full only where ``safe`` is true (a private channel or DM not shared with another
-organisation, per :attr:`bot.slackinfo.ChannelInfo.safe_for_non_public`). Elsewhere it reads
-「（非公開）」 with its item number, meeting and link, and the answer says where to ask.
+decision of a non-public item, or of a meeting (or minutes) that is 非公開 / 一部非公開, is shown
+in full only where the place's :class:`bot.decision_access.Clearance` allows its body (a
+private, unshared channel of that body, or the DM of someone on its roster or secretariat).
+Elsewhere it reads 「（非公開）」 with its reference, item number, meeting and link.
+
+A question never matches a decision the place may not show: such items are left out of the
+search before anything is ranked, so no answer (not even a 「（非公開）」 line or a count)
+depends on whether hidden text holds the words asked. Instead, whenever the bodies searched
+have current decisions the place may not show, every answer ends with the same line — "non-public
+decisions are not searched here; ask <the secretariat>" — whatever the question was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.bodies import descendant_ids
 from bot.calendar import format_date
+from bot.decision_access import Clearance, bodies_with_hidden_decisions, hidden_item_ids
 from bot.decisions import DecisionView, current_decision, decision_views, pending_decisions
 from bot.i18n import t
 from bot.meetings import MeetingView, meeting_view
@@ -30,6 +39,7 @@ from storage.models import AgendaItem, Body
 
 LinkFor = Callable[[MeetingView], Mrkdwn | None]
 TEXT_SHOWN = 300  # a decision's text is cut in answers; the register keeps it whole
+PLACES_NAMED = 5  # where to ask: at most this many secretariats are named
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,7 @@ class Presenter:
     lang: str
     tz: ZoneInfo
     today: date
-    safe: bool
+    clearance: Clearance
     link_for: LinkFor
 
     def t(self, key: str, **params: Any) -> str:
@@ -51,7 +61,8 @@ class Presenter:
         return f"{self.t(f'decision.kind.{kind}')}{number}"
 
     def hides(self, view: DecisionView) -> bool:
-        return view.non_public and not self.safe
+        """Whether only the public version of ``view`` may be shown here."""
+        return view.non_public and not self.clearance.allows(view.meeting.body_id)
 
     def line(self, view: DecisionView) -> dict[str, Any]:
         """The template context of one decision (the public version where it must be)."""
@@ -97,6 +108,8 @@ class Presenter:
     def hidden_note(
         self, views: Sequence[DecisionView], depts: dict[int, str | None]
     ) -> str | None:
+        """For a list (the pending decisions): how many of its lines are hidden, and where to
+        ask about them."""
         hidden = [v for v in views if self.hides(v)]
         if not hidden:
             return None
@@ -105,7 +118,13 @@ class Presenter:
             where = self.where_to_ask(v.meeting.body_name, depts.get(v.meeting.body_id))
             if where not in places:
                 places.append(where)
-        return self.t("search.hidden_note", count=len(hidden), where="、".join(places))
+        return self.t("search.hidden_note", count=len(hidden), where=self.join(places))
+
+    def join(self, places: Sequence[str]) -> str:
+        shown = list(places[:PLACES_NAMED])
+        if len(places) > PLACES_NAMED:
+            shown.append(self.t("search.where_more", count=len(places) - PLACES_NAMED))
+        return ("、" if self.lang == "ja" else "; ").join(shown)
 
     def where_to_ask(self, body: str, dept: str | None) -> str:
         if dept:
@@ -128,6 +147,21 @@ def scope_ids(session: Session, body: Body | None) -> list[int] | None:
     return descendant_ids(session, body) if body is not None else None
 
 
+def not_searched_note(
+    session: Session, scope: list[int] | None, presenter: Presenter
+) -> str | None:
+    """The line every answer in ``scope`` ends with when some of its bodies have current
+    decisions this place may not show: they were not searched, and whom to ask. It depends
+    on the records and the place only, never on the question."""
+    body_ids = bodies_with_hidden_decisions(session, scope, presenter.clearance)
+    if not body_ids:
+        return None
+    places = []
+    for body in session.scalars(select(Body).where(Body.id.in_(body_ids)).order_by(Body.id)):
+        places.append(presenter.where_to_ask(body.name, body.secretariat_dept))
+    return presenter.t("search.not_searched_note", where=presenter.join(places))
+
+
 def answer_question(
     session: Session, question: str, *, body: Body | None, presenter: Presenter
 ) -> str:
@@ -138,22 +172,30 @@ def answer_question(
     """
     shown_query = truncate(question.strip(), 80)
     scope = scope_ids(session, body)
-    result = search_decisions(session, question, body_ids=scope)
+    exclude = partial(_hidden_items, session, presenter.clearance)
+    result = search_decisions(session, question, body_ids=scope, exclude=exclude)
     if not result.terms:
         return presenter.t("search.no_terms")
+    note = not_searched_note(session, scope, presenter)
     if result.decisions:
         ids = [m.decision_id for m in result.decisions if m.decision_id is not None]
         views_by_id = decision_views(session, ids)
+        # Hidden items were never matched; the filter here only guards against a change
+        # between the search and this read.
         views = [views_by_id[i] for i in ids if i in views_by_id]
         return render_slack(
             "answer",
             presenter.lang,
             language=presenter.lang,
             heading=presenter.t("search.heading", query=shown_query),
-            decisions=[presenter.line(v) for v in views],
-            hidden_note=presenter.hidden_note(views, _departments(session, views)),
+            decisions=[presenter.line(v) for v in views if not presenter.hides(v)],
+            hidden_note=note,
         )
-    return _no_match(session, question, shown_query, scope, result.undecided, presenter)
+    return _no_match(session, question, shown_query, scope, result.undecided, presenter, note)
+
+
+def _hidden_items(session: Session, clearance: Clearance, item_ids: Collection[int]) -> set[int]:
+    return hidden_item_ids(session, item_ids, clearance)
 
 
 def _no_match(
@@ -163,9 +205,11 @@ def _no_match(
     scope: list[int] | None,
     undecided: Sequence[Any],
     presenter: Presenter,
+    note: str | None,
 ) -> str:
     item_ids = [m.item_id for m in undecided]
-    for extra in closest_titles(session, question, body_ids=scope, limit=5):
+    exclude = partial(_hidden_items, session, presenter.clearance)
+    for extra in closest_titles(session, question, body_ids=scope, limit=5, exclude=exclude):
         if extra not in item_ids:
             item_ids.append(extra)
     suggestions = []
@@ -174,8 +218,10 @@ def _no_match(
         if item is None:
             continue
         meeting = meeting_view(session, item.meeting)
-        if (item.private or meeting.is_non_public) and not presenter.safe:
-            continue  # a near title of a non-public item would disclose it
+        if (item.private or meeting.is_non_public) and not presenter.clearance.allows(
+            meeting.body_id
+        ):
+            continue  # excluded by the search already; kept as a second guard
         suggestions.append(
             {
                 "item": presenter.item_label(item.kind, item.number, item.id),
@@ -196,12 +242,17 @@ def _no_match(
         message=presenter.t("search.no_match", query=shown_query),
         suggest_label=presenter.t("search.suggest"),
         suggestions=suggestions,
+        hidden_note=note,
     )
 
 
 def pending_text(session: Session, body: Body, presenter: Presenter) -> str:
-    """The pending decisions of ``body`` and its sub-bodies, oldest due date first."""
-    views = pending_decisions(session, body)
+    """The pending decisions of ``body`` and its sub-bodies, oldest due date first; those
+    shown as 「（非公開）」 come last, by reference, so their order tells nothing of their due
+    dates."""
+    listed = pending_decisions(session, body)
+    views = [v for v in listed if not presenter.hides(v)]
+    views += sorted((v for v in listed if presenter.hides(v)), key=lambda v: v.id)
     return render_slack(
         "decision_pending",
         presenter.lang,

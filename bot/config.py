@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,9 +19,10 @@ class ConfigError(Exception):
 class Config:
     """Every setting the bot reads from its environment."""
 
-    slack_bot_token: str | None
-    slack_app_token: str | None
-    slack_signing_secret: str | None
+    # Secrets stay out of repr(), so a logged or printed Config shows none of them.
+    slack_bot_token: str | None = field(repr=False)
+    slack_app_token: str | None = field(repr=False)
+    slack_signing_secret: str | None = field(repr=False)
     slack_api_url: str
     database_url: str
     tz: ZoneInfo

@@ -1,8 +1,11 @@
 """Posting about decisions in Slack: the decision in the meeting's thread, and answers.
 
 Everything here runs after the command was acknowledged (it talks to the Web API). Before
-anything is worded, the channel it goes to is looked up afresh: only a private channel (or
-DM) not shared with another organisation sees non-public details.
+anything is worded, the channel it goes to is looked up afresh, and each decision's details
+are shown only where :func:`bot.decision_access.clearance_for_place` allows its body: a
+private, unshared channel of that body (or of a body above or below it), or the DM of a user
+on its roster or secretariat. A DM or an unrelated private channel searches every body, but
+shows (and matches) only the non-public decisions of the bodies it is cleared for.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from bot.answers import Presenter, answer_question, pending_text, posted_text
 from bot.bodies import body_for_channel
+from bot.decision_access import clearance_for_place
 from bot.decisions import decision_view, get_decision
 from bot.deps import Deps
 from bot.errors import UserError
 from bot.meetings import MeetingView
-from bot.slackinfo import channel_info
 from bot.text import Mrkdwn, escape_mrkdwn, truncate
 from storage.models import Body
 
@@ -53,16 +56,21 @@ def thread_link(client: WebClient, label: str) -> Callable[[MeetingView], Mrkdwn
 
 
 def presenter_for(
-    deps: Deps, session: Session, client: WebClient, channel: str, today: date | None = None
+    deps: Deps,
+    session: Session,
+    client: WebClient,
+    channel: str,
+    user_id: str | None = None,
+    today: date | None = None,
 ) -> Presenter:
-    """How to word decisions for ``channel``, after asking Slack what kind of channel it is."""
+    """How to word decisions for ``channel`` (asked about by ``user_id``; None for the bot's
+    own posts), after asking Slack what kind of channel it is."""
     now = deps.clock.now()
-    info = channel_info(session, client, channel, now, fresh=True)
     return Presenter(
         lang=deps.lang,
         tz=deps.config.tz,
         today=today or now.astimezone(deps.config.tz).date(),
-        safe=info.safe_for_non_public,
+        clearance=clearance_for_place(session, client, channel, user_id, now),
         link_for=thread_link(client, deps.t("search.thread_link")),
     )
 
@@ -88,10 +96,10 @@ def answer_in_channel(
     """Answer ``question`` (or, when empty, list the pending decisions) in ``channel``.
 
     The channel's body and its sub-bodies are searched; a channel with no body searches
-    every body.
+    every body (each decision still shown in full only where its body allows).
     """
     with deps.unit_of_work() as s:
-        presenter = presenter_for(deps, s, client, channel)
+        presenter = presenter_for(deps, s, client, channel, user_id or None)
         body: Body | None
         try:
             body = body_for_channel(s, channel)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 import bot.search  # noqa: F401  (installs the index hook: decisions are searchable at once)
@@ -25,6 +25,7 @@ from bot.parsing import Outcome, Ref
 from bot.permissions import Actor, is_secretariat, require_secretariat
 from bot.reminders.planning import drop_decision, plan_decision
 from bot.reminders.timing import ReminderPolicy
+from storage.db import is_postgres
 from storage.models import AgendaItem, Body, Decision, Meeting
 
 ALWAYS_PENDING: tuple[str, ...] = ("reexamine", "deferred")
@@ -158,6 +159,30 @@ def current_decision(session: Session, item_id: int) -> Decision | None:
     )
 
 
+def lock_item(session: Session, item_id: int) -> None:
+    """Make concurrent decisions on one item take turns, until this transaction ends.
+
+    Recording reads the item's current decision and then inserts the one that supersedes
+    it; two requests doing that at once would both supersede the same decision (or both be
+    the first) and leave two current decisions. On PostgreSQL the item's row is locked
+    (``FOR NO KEY UPDATE``: it does not block the key-share lock a note's or material's
+    foreign key takes). SQLite has one writer at a time, but pysqlite begins the write
+    transaction only at the first write, so the read would come before any lock: a write
+    that changes nothing takes the database's write lock first.
+    """
+    if is_postgres(session):
+        session.execute(
+            select(AgendaItem.id).where(AgendaItem.id == item_id).with_for_update(key_share=True)
+        )
+    else:
+        session.execute(
+            update(AgendaItem)
+            .where(AgendaItem.id == item_id)
+            .values(id=AgendaItem.id)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def record_decision(
     session: Session,
     item: AgendaItem,
@@ -194,6 +219,7 @@ def record_decision(
         raise UserError("error.too_long", length=len(text), limit=MAX_TEXT)
     if owner_dept is not None and len(owner_dept) > MAX_DEPT:
         raise UserError("error.too_long", length=len(owner_dept), limit=MAX_DEPT)
+    lock_item(session, item.id)
     previous = current_decision(session, item.id)
     decision = Decision(
         item=item,

@@ -24,7 +24,7 @@ from bot.materials import count_by_item
 from bot.meetings import meeting_view
 from bot.present import local_date_time, meeting_title, meeting_when
 from bot.render import render_slack
-from storage.models import Body, Meeting, RosterEntry
+from storage.models import AgendaItem, Body, Meeting, RosterEntry
 
 VIEW_BLOCK_LIMIT = 100
 MAX_MEETINGS = 10
@@ -49,16 +49,18 @@ SectionBuilder = Callable[[Session, HomeContext], list[dict[str, Any]]]
 
 
 def user_body_ids(session: Session, user_id: str) -> tuple[int, ...]:
-    """The bodies whose roster includes ``user_id`` (or that they set up); all if none."""
-    mine = session.scalars(
-        select(Body.id)
-        .outerjoin(RosterEntry, RosterEntry.body_id == Body.id)
-        .where(or_(RosterEntry.user_id == user_id, Body.created_by == user_id))
-        .distinct()
-    ).all()
-    if mine:
-        return tuple(sorted(mine))
-    return tuple(session.scalars(select(Body.id).order_by(Body.id)).all())
+    """The bodies whose roster includes ``user_id``, that they set up, or to whose meetings
+    they submitted items; none when there are none (never every body: a stranger's Home
+    does not list other bodies' meetings)."""
+    on_roster = select(Body.id).outerjoin(RosterEntry, RosterEntry.body_id == Body.id)
+    on_roster = on_roster.where(or_(RosterEntry.user_id == user_id, Body.created_by == user_id))
+    submitted = (
+        select(Meeting.body_id)
+        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .where(AgendaItem.submitter_id == user_id)
+    )
+    mine = set(session.scalars(on_roster).all()) | set(session.scalars(submitted).all())
+    return tuple(sorted(mine))
 
 
 def _heading(text: str) -> dict[str, Any]:
@@ -100,10 +102,8 @@ def upcoming_meetings_section(session: Session, ctx: HomeContext) -> list[dict[s
                 ref=view.ref,
             )
         )
-    return [
-        _heading(t(lang, "home.upcoming_heading")),
-        *_sections(rows or [t(lang, "home.no_meetings")]),
-    ]
+    empty = t(lang, "home.no_meetings" if ctx.body_ids else "home.no_bodies")
+    return [_heading(t(lang, "home.upcoming_heading")), *_sections(rows or [empty])]
 
 
 def my_items_section(session: Session, ctx: HomeContext) -> list[dict[str, Any]]:

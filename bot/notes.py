@@ -1,9 +1,15 @@
 """Notes: what was said about an agenda item, for the minutes.
 
 A note comes from ``/minutes note`` or from a reply in the item's Slack thread; editing or
-deleting that reply in Slack edits or deletes the note. A note may name its speaker the way
-minutes are written (``本部長：延期することで…``) — the secretariat usually types what others
-said; otherwise the minutes label it with the author's role in the body's roster.
+deleting that reply in Slack edits or deletes the note.
+
+Who said it: a note may name its speaker the way minutes are written (``本部長：延期することで…``)
+— but only the secretariat may name someone else (it types what others said; PRODUCT.md:
+everything else from anyone else is refused). Anyone else's prefix counts only when it names
+themselves (their own role word or roster title); otherwise the text is kept whole, 「本部長：」
+and all, and the minutes attribute it to its author's own role on the roster. Someone not on
+the roster who replies in an item thread (a presenting department's staff, say) is recorded
+under their own Slack name, never a role, so the secretariat sees in the draft who said it.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from bot.audit import record
 from bot.errors import UserError
 from bot.numbering import NUMBERED_STATUSES
 from bot.parsing import parse_role
+from bot.permissions import Actor, require_secretariat, secretariat_of
 from bot.text import normalize
-from storage.models import AgendaItem, Note, RosterEntry, SlackUser
+from storage.models import AgendaItem, Body, Note, RosterEntry, SlackUser
 
 MAX_NOTE = 20000
 _SPEAKER = re.compile(r"(?P<label>[^\s:：]{1,30})[ \t]*[:：](?P<text>.*)", re.DOTALL)
@@ -81,26 +88,49 @@ def slack_name(session: Session, user_id: str) -> str | None:
     return session.scalar(select(SlackUser.name).where(SlackUser.user_id == user_id))
 
 
-def split_speaker(session: Session, body_id: int, text: str) -> tuple[str | None, str]:
+def may_name_speakers(session: Session, body: Body, user_id: str) -> bool:
+    """Whether ``user_id``'s notes may say who spoke: the secretariat (or a workspace admin,
+    by the cached flag — a thread reply has nobody to wait on Slack for)."""
+    if secretariat_of(session, body, user_id):
+        return True
+    return bool(session.scalar(select(SlackUser.is_admin).where(SlackUser.user_id == user_id)))
+
+
+def _role_of(label: str) -> str | None:
+    try:
+        return str(parse_role(label))
+    except UserError:
+        return None
+
+
+def split_speaker(
+    session: Session, body_id: int, text: str, *, author_id: str
+) -> tuple[str | None, str]:
     """``("本部長", "延期することで…")`` from ``本部長：延期することで…``.
 
     Only a role word (本部長, 部員, 事務局, chair …) or a title on the body's roster counts as
-    a speaker, so an ordinary sentence with a colon stays whole.
+    a speaker, so an ordinary sentence with a colon stays whole. From anyone but the
+    secretariat it counts only when it names the author themselves.
     """
-    m = _SPEAKER.fullmatch(text.strip())
+    whole = text.strip()
+    m = _SPEAKER.fullmatch(whole)
     if m is None:
-        return None, text.strip()
+        return None, whole
     label = m.group("label")
-    try:
-        parse_role(label)
-    except UserError:
-        titles = session.scalars(
-            select(RosterEntry.title).where(
-                RosterEntry.body_id == body_id, RosterEntry.title == label
-            )
-        ).all()
-        if not titles:
-            return None, text.strip()
+    role = _role_of(label)
+    body = session.get(Body, body_id)
+    if body is not None and may_name_speakers(session, body, author_id):
+        titled = session.scalar(
+            select(RosterEntry.id).where(RosterEntry.body_id == body_id, RosterEntry.title == label)
+        )
+        if role is None and titled is None:
+            return None, whole
+        return label, m.group("text").strip()
+    own = session.scalar(
+        select(RosterEntry).where(RosterEntry.body_id == body_id, RosterEntry.user_id == author_id)
+    )
+    if own is None or not (role == own.role or (own.title and label == own.title)):
+        return None, whole  # not theirs to attribute: kept as they wrote it
     return label, m.group("text").strip()
 
 
@@ -131,7 +161,9 @@ def add_note(
             (the item was withdrawn, rejected or carried over).
     """
     _check_item(item)
-    speaker, body_text = split_speaker(session, item.meeting.body_id, _clean(session, text))
+    speaker, body_text = split_speaker(
+        session, item.meeting.body_id, _clean(session, text), author_id=author_id
+    )
     if not body_text:
         raise UserError("minutes.note_needs_item_text", usage="usage.minutes.note")
     note = Note(
@@ -147,6 +179,19 @@ def add_note(
     session.flush()
     record(session, now, author_id, "minutes.note", item.meeting.body_id, "note", note.id)
     return _view(note)
+
+
+def note_by_command(
+    session: Session, item: AgendaItem, text: str, *, actor: Actor, now: datetime
+) -> NoteView:
+    """``/minutes note``: the secretariat records what was said about ``item``.
+
+    Raises:
+        Forbidden: not the body's secretariat (nothing is written).
+        UserError: as :func:`add_note`.
+    """
+    require_secretariat(session, item.meeting.body, actor, action="minutes_note")
+    return add_note(session, item, text, author_id=actor.user_id, now=now)
 
 
 def note_from_reply(
@@ -168,8 +213,12 @@ def note_from_reply(
     item = item_by_thread(session, channel, thread_ts)
     if item is None or item.status not in NUMBERED_STATUSES:
         return None
+    # Its start message posted; or, for a public meeting, the meeting started (a message Slack
+    # refused leaves the submission thread as the item's thread). A closed meeting's notes
+    # come only from threads the bot opened in a safe place, or from /minutes note.
     meeting = item.meeting
-    if meeting.items_posted_at is None and meeting.actual_start is None:
+    public = meeting.disclosure == "public" and meeting.minutes_disclosure == "public"
+    if item.start_posted_at is None and not (public and meeting.actual_start is not None):
         return None
     existing = session.scalar(select(Note).where(Note.slack_ts == ts))
     if existing is not None:
@@ -195,7 +244,9 @@ def edit_note_from_slack(
         return None
     item = session.get(AgendaItem, note.agenda_item_id)
     assert item is not None
-    speaker, body_text = split_speaker(session, item.meeting.body_id, _clean(session, text))
+    speaker, body_text = split_speaker(
+        session, item.meeting.body_id, _clean(session, text), author_id=note.author_id
+    )
     if body_text:
         note.text, note.speaker, note.deleted = body_text, speaker, False
     else:

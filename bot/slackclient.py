@@ -11,6 +11,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Config
 
+RETRIES = 5
+
 
 def make_web_client(config: Config, *, timeout: int = 30) -> WebClient:
     """A ``WebClient`` for the bot token that retries 429 (after Retry-After), 5xx and resets.
@@ -22,9 +24,11 @@ def make_web_client(config: Config, *, timeout: int = 30) -> WebClient:
         token=config.slack_bot_token,
         base_url=config.slack_api_url,
         timeout=timeout,
+        # slack_sdk counts attempts across all handlers of a call, so each allowance is the
+        # whole budget: a 429, then a 500, then a reset on one call still gets retried.
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=RETRIES),
+            RateLimitErrorRetryHandler(max_retry_count=RETRIES),
+            ServerErrorRetryHandler(max_retry_count=RETRIES),
         ],
     )

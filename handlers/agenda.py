@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot import agenda, agenda_changes, bodies, meetings
 from bot.agenda import Submission, parse_time_box
+from bot.agenda_access import public_only_for_requester
 from bot.agenda_post import (
     agenda_messages,
     notify_rejected,
@@ -20,6 +21,7 @@ from bot.agenda_post import (
     send_ephemeral,
     submitted_text,
 )
+from bot.agenda_view import meeting_has_non_public
 from bot.errors import UserError
 from bot.parsing import Args, Ref, parse_kind, parse_ref, parse_yes_no
 from bot.permissions import require_secretariat
@@ -59,10 +61,17 @@ def _yes_no(value: str | None, usage: str) -> bool:
 
 def _meeting(ctx: CommandContext, s: Session, args: Args, usage: str, purpose: str) -> Meeting:
     """The meeting named by the first positional word, or the channel's current one."""
-    body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
     ref = _ref(args.positional[0], usage) if args.positional else None
     if ref is not None and ref.kind not in ("meeting", "next", "last"):
         raise UserError("agenda.needs_meeting", usage=usage)
+    return _resolve(ctx, s, args, ref, purpose)
+
+
+def _resolve(ctx: CommandContext, s: Session, args: Args, ref: Ref | None, purpose: str) -> Meeting:
+    # ``M12`` names its meeting wherever it is typed: no channel body is needed for it.
+    if ref is not None and ref.kind == "meeting" and ref.number is not None:
+        return meetings.get_meeting(s, ref.number)
+    body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
     return meetings.resolve_meeting(s, body, ref, ctx.deps.clock.now(), purpose)
 
 
@@ -110,11 +119,10 @@ def _add(ctx: CommandContext, rest: str) -> Reply:
     deps = ctx.deps
     now = deps.clock.now()
     with deps.unit_of_work() as s:
-        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
         if args.get("meeting"):
-            ref = _ref(args.get("meeting") or "", usage)
-            meeting = meetings.resolve_meeting(s, body, ref, now, "upcoming")
+            meeting = _resolve(ctx, s, args, _ref(args.get("meeting") or "", usage), "upcoming")
         else:
+            body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
             meeting = agenda.submission_meeting(s, body, now, deps.calendar, deps.config.tz)
         done = agenda.submit_item(
             s,
@@ -140,7 +148,12 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
         meeting = _meeting(ctx, s, args, usage, "upcoming")
         agenda.lock_if_due(s, meeting, deps.clock.now(), deps.calendar, deps.config.tz)
         meeting_id = meeting.id
-    messages = agenda_messages(deps, meeting_id)
+        # Only the requester sees it, but the full version still needs a requester on the
+        # body's roster or secretariat, in a private, unshared channel (body= included).
+        public_only = not meeting_has_non_public(s, meeting) or public_only_for_requester(
+            s, ctx.client, meeting.body, ctx.channel_id, actor_for(ctx, s), deps.clock.now()
+        )
+    messages = agenda_messages(deps, meeting_id, public_only=public_only)
     first, more = messages[0], messages[1:]
     channel, user = ctx.channel_id, ctx.user_id
     return Reply(

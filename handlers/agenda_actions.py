@@ -9,7 +9,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import agenda, agenda_changes
-from bot.agenda_post import ACCEPT_ACTION, REJECT_ACTION, item_message_text, notify_rejected
+from bot.agenda_post import (
+    ACCEPT_ACTION,
+    REJECT_ACTION,
+    item_hidden_in,
+    item_message_text,
+    notify_rejected,
+)
 from bot.deps import deps_of
 from bot.errors import UserError
 from bot.text import truncate, user_mention
@@ -45,7 +51,9 @@ def handle_late_decision(
                 view = agenda_changes.accept_item(s, item, actor=actor, now=now)
             else:
                 view = agenda_changes.reject_item(s, item, None, actor=actor, now=now)
-            text, _, _ = item_message_text(deps, s, view.id)
+            # The message being updated is in ``channel``: detailed only where that is allowed.
+            hidden = item_hidden_in(deps, s, client, view.id, channel) if channel else True
+            text, _, _ = item_message_text(deps, s, view.id, public_only=hidden)
     except UserError as exc:
         if channel:
             client.chat_postEphemeral(

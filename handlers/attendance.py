@@ -44,6 +44,13 @@ def handle_attendance(
             if channel:
                 client.chat_postEphemeral(channel=channel, user=user_id, text=deps.t(exc.key))
             return
+        except Exception:  # the database is unreachable, say: the press must not vanish
+            log.exception("attendance for M%s could not be recorded", meeting_id)
+            if channel:
+                client.chat_postEphemeral(
+                    channel=channel, user=user_id, text=deps.t("error.internal")
+                )
+            return
     if channel:
         client.chat_postEphemeral(
             channel=channel, user=user_id, text=deps.t(f"meeting.attendance_{status}")

@@ -10,8 +10,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import agenda, bodies, materials, meetings
+from bot.agenda_access import public_only_for_requester
 from bot.agenda_post import send_ephemeral
-from bot.agenda_view import materials_chunks, pack_messages
+from bot.agenda_view import materials_chunks, meeting_has_non_public, pack_messages
 from bot.errors import UserError
 from bot.parsing import Args, parse_ref, parse_yes_no
 from handlers.common import actor_for
@@ -91,7 +92,6 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
     deps = ctx.deps
     now = deps.clock.now()
     with deps.unit_of_work() as s:
-        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
         ref = None
         if args.positional:
             try:
@@ -100,9 +100,20 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
                 raise exc.with_usage(usage) from None
         if ref is not None and ref.kind not in ("meeting", "next", "last"):
             raise UserError("agenda.needs_meeting", usage=usage)
-        meeting = meetings.resolve_meeting(s, body, ref, now, "upcoming")
+        if ref is not None and ref.kind == "meeting" and ref.number is not None:
+            # ``M12`` names its meeting wherever it is typed: no channel body is needed.
+            meeting = meetings.get_meeting(s, ref.number)
+        else:
+            body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+            meeting = meetings.resolve_meeting(s, body, ref, now, "upcoming")
         agenda.lock_if_due(s, meeting, now, deps.calendar, deps.config.tz)
-        messages = pack_messages(materials_chunks(s, meeting.id, ctx.lang, deps.config.tz))
+        # Only the requester sees it; the full version still needs a requester on the
+        # body's roster or secretariat, in a private channel not shared outside.
+        public_only = not meeting_has_non_public(s, meeting) or public_only_for_requester(
+            s, ctx.client, meeting.body, ctx.channel_id, actor_for(ctx, s), now
+        )
+        chunks = materials_chunks(s, meeting.id, ctx.lang, deps.config.tz, public_only=public_only)
+        messages = pack_messages(chunks)
     first, more = messages[0], messages[1:]
     after: list[AfterAck] = [
         partial(send_ephemeral, channel=ctx.channel_id, user_id=ctx.user_id, messages=more)

@@ -369,7 +369,7 @@ def _after_start_or_end(
 ) -> None:
     if not ending:
         # One message per agenda item; replies in its thread become the item's notes.
-        post_item_messages(ctx.deps, meeting_id, client)
+        post_item_messages(ctx.deps, meeting_id, client, requested_by=(ctx.user_id, ctx.channel_id))
 
 
 def _title(ctx: CommandContext, view: MeetingView) -> str:

@@ -18,6 +18,7 @@ from bot.deps import Deps, deps_of
 from bot.errors import UserError
 from bot.materials import add_files_from_thread
 from bot.notes import delete_note_from_slack, edit_note_from_slack, note_from_reply
+from bot.slackinfo import user_info
 from handlers.common import make_actor
 from handlers.runner import error_text
 
@@ -30,12 +31,12 @@ def _from_bot(message: dict[str, Any]) -> bool:
     return bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
 
 
-def _reply(deps: Deps, event: dict[str, Any]) -> None:
+def _reply(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
     thread_ts, ts, user = event.get("thread_ts"), event.get("ts"), event.get("user")
     if not (thread_ts and ts and user) or thread_ts == ts:
         return
     with deps.unit_of_work() as s:
-        note_from_reply(
+        note = note_from_reply(
             s,
             channel=str(event.get("channel", "")),
             thread_ts=str(thread_ts),
@@ -44,6 +45,9 @@ def _reply(deps: Deps, event: dict[str, Any]) -> None:
             text=str(event.get("text") or ""),
             now=deps.clock.now(),
         )
+        if note is not None and note.speaker is None:
+            # Someone not on the roster is named in the minutes by their Slack name: cache it.
+            user_info(s, client, str(user), deps.clock.now())
 
 
 def _files(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
@@ -106,7 +110,7 @@ def handle_message(event: dict[str, Any], context: BoltContext, client: WebClien
         elif event.get("files") and subtype in (*REPLY_SUBTYPES, "file_share"):
             _files(deps, event, client)
         elif subtype in REPLY_SUBTYPES:
-            _reply(deps, event)
+            _reply(deps, event, client)
     except Exception:
         # An event has nobody to answer; log it (without tokens) and let Slack move on.
         log.exception("message event (subtype %s) failed", subtype)

@@ -1,9 +1,13 @@
 """/minutes: notes, drafts and the published version; the "send it to me by DM" button.
 
 Disclosure is enforced here, before anything is posted: the full draft of a meeting that is
-非公開 / 一部非公開 (or whose minutes are, or that has non-public items) goes only to a
-private channel not shared with another organisation — asked anywhere else, the bot posts
-nothing of it, says why, and offers the requester a DM.
+非公開 / 一部非公開 (or whose minutes are, or that has non-public items) goes only to a safe
+place (``bot.minutes.places``: a private channel of the body not shared with another
+organisation, or the requester's DM) — asked anywhere else, the bot posts nothing of it, says
+why, and offers the requester a DM.
+
+``/minutes note`` is the secretariat's, in the body's own channels (or a DM with the bot): what
+it records goes into the official minutes under whatever speaker it names.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.meetings import get_meeting, meeting_view, resolve_meeting
 from bot.minutes.drafts import Draft, DraftSettings, full_draft_protection, make_draft
+from bot.minutes.places import body_channels, safe_for_body
 from bot.minutes.render import check_template_name
 from bot.minutes.slack import post_draft, send_draft_by_dm
 from bot.minutes.values import Protection
@@ -32,10 +37,10 @@ from bot.parsing import Args, Ref, parse_ref, parse_yes_no
 from bot.permissions import require_secretariat
 from bot.present import meeting_title
 from bot.slackinfo import ChannelInfo, channel_info
-from bot.text import escape_mrkdwn, truncate
+from bot.text import channel_mention, escape_mrkdwn, truncate
 from handlers.common import actor_for, make_actor
 from handlers.runner import CommandContext, Reply, command_args, error_text, run_command
-from storage.models import Meeting
+from storage.models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +79,10 @@ def _note(ctx: CommandContext, rest: str) -> Reply:
         else:
             body = body_for_channel(s, ctx.channel_id)
             item = agenda.resolve_item(s, body, ref, now, "held")
-        note = notes.add_note(s, item, text, author_id=ctx.user_id, now=now)
+        actor = actor_for(ctx, s)
+        require_secretariat(s, item.meeting.body, actor, action="minutes_note")
+        _check_note_channel(ctx, s, item)
+        note = notes.note_by_command(s, item, text, actor=actor, now=now)
         kind = ctx.t(f"minutes.kind_short.{item.kind}")
         heading = ctx.t("minutes.heading", kind=kind, number=item.number or "-")
     separator = "：" if ctx.lang == "ja" else ": "
@@ -87,6 +95,21 @@ def _note(ctx: CommandContext, rest: str) -> Reply:
             speaker=escape_mrkdwn(speaker),
             text=escape_mrkdwn(truncate(note.text, 500)),
         )
+    )
+
+
+def _check_note_channel(ctx: CommandContext, s: Session, item: AgendaItem) -> None:
+    """A note is taken in the body's own channels or in a DM with the bot, nowhere else."""
+    body = item.meeting.body
+    if ctx.channel_id in body_channels(s, body):
+        return
+    if channel_info(s, ctx.client, ctx.channel_id, ctx.deps.clock.now()).is_im:
+        return
+    raise UserError(
+        "minutes.note_wrong_channel",
+        body=body.name,
+        channel=channel_mention(body.channel_id),
+        usage="usage.minutes.note",
     )
 
 
@@ -127,7 +150,12 @@ def _refusal(
     where: ChannelInfo,
     template: str | None,
 ) -> Reply:
-    key = "minutes.refused_shared" if where.is_ext_shared else "minutes.refused_public"
+    if where.is_ext_shared:
+        key = "minutes.refused_shared"
+    elif where.safe_for_non_public:
+        key = "minutes.refused_elsewhere"  # private, but not the body's (or a stranger's DM)
+    else:
+        key = "minutes.refused_public"
     text = ctx.t(
         key,
         title=escape_mrkdwn(title),
@@ -169,11 +197,11 @@ def _draft(ctx: CommandContext, rest: str) -> Reply:
         now = deps.clock.now()
         meeting = _meeting(s, ctx, ref, args.get("body"))
         actor = actor_for(ctx, s)
-        require_secretariat(s, meeting.body, actor, action="/minutes draft")
+        require_secretariat(s, meeting.body, actor, action="minutes_draft")
         why = full_draft_protection(s, meeting, ctx.lang)
         if not public and why.protected:
             where = channel_info(s, ctx.client, ctx.channel_id, now, fresh=True)
-            if not where.safe_for_non_public:
+            if not safe_for_body(s, meeting.body, where, reader=ctx.user_id):
                 title = meeting_title(meeting_view(s, meeting), ctx.lang)
                 return _refusal(ctx, meeting, title, why, where, template)
         draft = make_draft(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -26,6 +27,11 @@ from bot.text import escape_mrkdwn, strip_invisible
 log = logging.getLogger(__name__)
 
 AfterAck = Callable[[WebClient], None]
+
+# Post-ack work waits on Slack, so it runs on threads of its own: on bolt's listener threads
+# (five by default) it would hold the threads that acknowledge the next commands, and a slow
+# Slack would delay every acknowledgement past Slack's 3 seconds (bench: ack).
+_AFTER_ACK = ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack")
 
 
 @dataclass
@@ -120,11 +126,18 @@ def run_command(
     else:  # e.g. a modal opens: no message to show
         ack()
     response_url = body.get("response_url")
-    run_after_ack(
-        reply.after_ack,
-        client,
-        on_failure=partial(_tell_failure, deps, str(response_url)) if response_url else None,
-    )
+    on_failure = partial(_tell_failure, deps, str(response_url)) if response_url else None
+    if reply.after_ack and _answered_at_ack(context):
+        _AFTER_ACK.submit(run_after_ack, reply.after_ack, client, on_failure)
+    else:
+        run_after_ack(reply.after_ack, client, on_failure=on_failure)
+
+
+def _answered_at_ack(context: BoltContext) -> bool:
+    """Whether Slack already has its answer (the servers), rather than waiting for the
+    listener to return (``process_before_response``: in-process tests, the console)."""
+    runner = context.get("listener_runner")
+    return not getattr(runner, "process_before_response", True)
 
 
 def run_after_ack(

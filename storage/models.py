@@ -163,6 +163,9 @@ class AgendaItem(Base):
     thread_ts: Mapped[str | None] = mapped_column(String(40), index=True)
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
     created_at: Mapped[datetime]
+    # Its message at the meeting's start (bot/itemthreads.py): being posted since, posted at.
+    start_claimed_at: Mapped[datetime | None]
+    start_posted_at: Mapped[datetime | None]
 
     meeting: Mapped[Meeting] = relationship()
     materials: Mapped[list[Material]] = relationship(

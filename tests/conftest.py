@@ -26,6 +26,10 @@ from storage.db import SessionFactory, make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base
 
+# The reliability suite's figures (inputs tried, faults injected, records lost/doubled/leaked)
+# are printed at the end of every run, CI's included.
+pytest_plugins = ("tests.reliability.figures",)
+
 TOKYO = ZoneInfo("Asia/Tokyo")
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ["sqlite", "postgresql"]

@@ -139,7 +139,8 @@ def _speaker(note: NoteView, roles: dict[str, str], lang: str, names: dict[str, 
     role = roles.get(note.author_id)
     if role is not None:
         return t(lang, f"minutes.speaker.{role}")
-    return names.get(note.author_id, "")
+    # Not on the roster (a presenting department's staff, say): their own name, never a role.
+    return names.get(note.author_id) or note.author_id
 
 
 def _decision_line(

@@ -127,7 +127,7 @@ def make_draft(
     Raises:
         Forbidden: not the secretariat. UserError: an unknown or broken template.
     """
-    action = "/minutes publish" if publish else "/minutes draft"
+    action = "minutes_publish" if publish else "minutes_draft"
     require_secretariat(session, meeting.body, actor, action=action)
     public = public or publish
     name = check_template_name(template or meeting.body.template or settings.lang)

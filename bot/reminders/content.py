@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import numbering
+from bot.agenda_view import ShownItem, agenda_rows
 from bot.calendar import format_date
 from bot.i18n import has, t
 from bot.itemthreads import post_item_messages
@@ -211,13 +212,11 @@ def _meeting_context(
     session: Session, meeting: Meeting, policy: ReminderPolicy, lang: str
 ) -> dict[str, Any]:
     view = meeting_view(session, meeting)
-    items = [
-        i
-        for i in numbering.ordered_items(session, meeting.id)
-        if i.status in numbering.NUMBERED_STATUSES
-    ]
-    codes = numbering.material_codes(session, meeting)
-    listed = [_item_context(i, codes, lang, public_only=True) for i in items]
+    # The agenda's one disclosure rule (bot.agenda_view.agenda_rows), which also hides every
+    # item of a non-public meeting. No Slack client here to check the channel afresh, so the
+    # public version, as for any channel not known to be safe.
+    items = agenda_rows(session, meeting, lang, public_only=True)
+    listed = [_shown_context(i, lang) for i in items]
     groups = [
         {"heading": t(lang, f"reminders.kind_heading.{kind}"), "items": of_kind}
         for kind in numbering.KIND_ORDER
@@ -230,6 +229,19 @@ def _meeting_context(
         "ref": view.ref,
         "groups": groups,
         "items": listed,
+    }
+
+
+def _shown_context(item: ShownItem, lang: str) -> dict[str, Any]:
+    number = item.number if item.number is not None else ""
+    return {
+        "ref": item.ref,
+        "label": f"{t(lang, f'reminders.kind.{item.kind}')}{number}",
+        "title": item.title,
+        "presenter": item.presenter,
+        "materials": [
+            {"label": m.label, "title": m.title, "reference": m.reference} for m in item.materials
+        ],
     }
 
 

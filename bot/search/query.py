@@ -6,13 +6,19 @@ query reads the whole table. Matches are gathered per agenda item: a word found 
 counts more than one found in a decision's text, a summary or a note, and a word found in
 few items counts more than a common one. Scores are computed in Python from the same rows on
 both databases, and ties break by id, so SQLite and PostgreSQL rank alike.
+
+Items the asker may not see (``exclude``: non-public items, where the place may not show them)
+are dropped as soon as a word's documents are found, before anything else is decided from
+them (whether a compound falls back to its parts, how rare a word is, the relative cut-off):
+otherwise the visible results would shift with hidden text, and repeated questions could
+confirm what a closed item says.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +32,10 @@ from storage.models import AgendaItem, Decision, Meeting, Note, SearchTerm
 FIELD_WEIGHT = {TITLE: 1.0, DECISION: 0.9, SUMMARY: 0.7, NOTE: 0.5}
 RELATIVE_CUTOFF = 0.5  # a result must score at least half the best one
 MAX_TERMS = 12  # a pasted paragraph is not a question: its first words are enough
+TITLE_PAGE, TITLE_PAGES = 50, 10  # near titles are read in pages, up to this many
 DocKey = tuple[str, int]
+# Given item ids, those the asker may not see (see the module docstring).
+Exclude = Callable[[Collection[int]], Collection[int]]
 
 
 @dataclass(frozen=True)
@@ -98,16 +107,34 @@ def _items_of(session: Session, docs: Collection[DocKey]) -> dict[DocKey, int]:
     return found
 
 
-def _term_matches(session: Session, term: QueryTerm) -> list[dict[int, float]]:
-    """Per looked-up word, each matching item's best field weight; a compound that finds
-    nothing as a whole is looked up by its parts."""
-    docs = _lookup(session, term)
-    if not docs and term.parts:
-        return [m for part in term.parts for m in _term_matches(session, part)]
-    items = _items_of(session, docs)
+class _Visible:
+    """Which items the asker may see, asking ``exclude`` once per item."""
+
+    def __init__(self, exclude: Exclude | None) -> None:
+        self.exclude = exclude
+        self.known: dict[int, bool] = {}
+
+    def __call__(self, item_ids: Collection[int]) -> set[int]:
+        if self.exclude is None:
+            return set(item_ids)
+        new = [i for i in item_ids if i not in self.known]
+        if new:
+            hidden = set(self.exclude(new))
+            self.known.update({i: i not in hidden for i in new})
+        return {i for i in item_ids if self.known[i]}
+
+
+def _term_matches(session: Session, term: QueryTerm, visible: _Visible) -> list[dict[int, float]]:
+    """Per looked-up word, each matching visible item's best field weight; a compound that
+    finds no visible item as a whole is looked up by its parts."""
+    items = _items_of(session, _lookup(session, term))
+    shown = visible(set(items.values()))
     weights: dict[int, float] = {}
     for doc, item_id in items.items():
-        weights[item_id] = max(weights.get(item_id, 0.0), FIELD_WEIGHT[doc[0]])
+        if item_id in shown:
+            weights[item_id] = max(weights.get(item_id, 0.0), FIELD_WEIGHT[doc[0]])
+    if not weights and term.parts:
+        return [m for part in term.parts for m in _term_matches(session, part, visible)]
     return [weights]
 
 
@@ -140,7 +167,12 @@ def _scope(
 
 
 def search_decisions(
-    session: Session, question: str, *, body_ids: Collection[int] | None = None, limit: int = 5
+    session: Session,
+    question: str,
+    *,
+    body_ids: Collection[int] | None = None,
+    limit: int = 5,
+    exclude: Exclude | None = None,
 ) -> SearchResult:
     """The decisions whose item, text or notes match ``question``, best first.
 
@@ -148,6 +180,7 @@ def search_decisions(
         question: free text in Japanese or English; reduced to its content words.
         body_ids: the bodies to search (a body and its sub-bodies); None searches all.
         limit: the most decisions (and undecided items) returned.
+        exclude: given item ids, those the asker may not see; they are never matched.
 
     Returns:
         The words looked up, the matching items with a current decision (best first), and
@@ -155,8 +188,9 @@ def search_decisions(
     """
     terms = content_terms(question)[:MAX_TERMS]
     scores: dict[int, float] = defaultdict(float)
+    visible = _Visible(exclude)
     for term in terms:
-        for weights in _term_matches(session, term):
+        for weights in _term_matches(session, term, visible):
             if not weights:
                 continue
             rarity = 1.0 / (1.0 + math.log(len(weights)))
@@ -180,12 +214,18 @@ def search_decisions(
 
 
 def closest_titles(
-    session: Session, question: str, *, body_ids: Collection[int] | None = None, limit: int = 3
+    session: Session,
+    question: str,
+    *,
+    body_ids: Collection[int] | None = None,
+    limit: int = 3,
+    exclude: Exclude | None = None,
 ) -> list[int]:
     """Items whose titles share the most index tokens with ``question`` (for "did you mean").
 
     Any single shared bigram, form or stem counts, so this finds near titles when no item
-    holds every word of the question.
+    holds every word of the question. Items ``exclude`` names are left out before the best
+    are chosen, so they never take the place of a visible title.
     """
     tokens: set[str] = set()
     for term in content_terms(question):
@@ -194,13 +234,21 @@ def closest_titles(
             tokens.update(x for x in (t.norm_token, t.word_token) if x)
     if not tokens:
         return []
-    rows = session.execute(
-        select(SearchTerm.doc_id, func.count().label("shared"))
-        .where(SearchTerm.token.in_(sorted(tokens)), SearchTerm.doc_kind == TITLE)
-        .group_by(SearchTerm.doc_id)
-        .order_by(func.count().desc(), SearchTerm.doc_id.desc())
-        .limit(50)
-    ).all()
-    ordered = [int(doc_id) for doc_id, _ in rows]
-    allowed = _scope(session, ordered, body_ids)
-    return [i for i in ordered if i in allowed][:limit]
+    visible = _Visible(exclude)
+    found: list[int] = []
+    for page in range(TITLE_PAGES):
+        rows = session.execute(
+            select(SearchTerm.doc_id, func.count().label("shared"))
+            .where(SearchTerm.token.in_(sorted(tokens)), SearchTerm.doc_kind == TITLE)
+            .group_by(SearchTerm.doc_id)
+            .order_by(func.count().desc(), SearchTerm.doc_id.desc())
+            .offset(page * TITLE_PAGE)
+            .limit(TITLE_PAGE)
+        ).all()
+        ordered = [int(doc_id) for doc_id, _ in rows]
+        allowed = _scope(session, ordered, body_ids)
+        shown = visible([i for i in ordered if i in allowed])
+        found.extend(i for i in ordered if i in shown)
+        if len(found) >= limit or len(rows) < TITLE_PAGE:
+            break
+    return found[:limit]

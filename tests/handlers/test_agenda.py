@@ -39,7 +39,9 @@ def test_add_list_and_clock_times(harness: Harness) -> None:
     assert text.index("*確認事項*") < text.index("*議案*") < text.index("*報告事項*")
     assert "（1）今年度の開催予定等について" in text and "11:00～11:05（5分）" in text
     assert "11:05～11:25（20分）" in text and "説明: 情報管理課" in text
-    assert "11:25～11:35（10分）" in text and "【非公開】" in text
+    # The private report reads （非公開） in a public channel, even for the secretariat.
+    assert "11:25～11:35（10分）" in text and "（1）（非公開）" in text
+    assert "システム標準化の進捗について" not in text and "【非公開】" not in text
     # Every item got its own message in the channel, whose thread is the item's thread.
     posts = _item_posts(harness)
     assert len(posts) == 3

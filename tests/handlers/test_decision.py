@@ -10,8 +10,6 @@ from sqlalchemy import func, select
 from storage.models import AgendaItem, Decision, Meeting
 from tests.harness import (
     C_MAIN,
-    C_PRIVATE,
-    C_SHARED,
     U_MEMBER,
     U_OTHER,
     U_SEC,
@@ -183,41 +181,6 @@ def test_no_arguments_opens_the_modal_and_submission_records(harness: Harness) -
     with harness.deps.session_factory() as s:
         decision = s.scalars(select(Decision)).one()
         assert (decision.outcome, decision.owner_user_id) == ("reexamine", U_MEMBER)
-
-
-def test_non_public_decision_details_stay_out_of_public_and_shared_channels(
-    harness: Harness,
-) -> None:
-    secret = "極秘の庁舎移転候補地について"
-    meeting_id = held_meeting_with_items(
-        harness, [("proposal", PHONE, False), ("proposal", secret, True)]
-    )
-    harness.command("/decision", "議案2 再検討 owner=情報管理課 due=2027-06-30 移転先は北区案")
-    channel, ts = thread_of(harness, meeting_id)
-    thread_post = harness.slack.messages(channel=channel, thread_ts=ts)[-1].text
-    assert "（非公開）" in thread_post
-    assert secret not in thread_post and "北区" not in thread_post
-
-    harness.slack.add_channel("G0SHAREDPRIV", "shared-private", "private")
-    for where in (C_MAIN, C_SHARED):
-        harness.command("/decisions", "庁舎移転", channel=where)
-        answer = last_post(harness, where)
-        assert "（非公開）" in answer and "非公開の決定が1件" in answer, answer
-        assert secret not in answer and "北区" not in answer and "情報管理課" in answer
-        harness.command("/decisions", "", channel=where)  # the pending list, too
-        assert secret not in last_post(harness, where)
-    harness.command("/decisions", "庁舎移転", channel=C_PRIVATE)
-    private_answer = last_post(harness, C_PRIVATE)
-    assert secret in private_answer and "北区" in private_answer
-
-
-def test_non_public_meeting_hides_every_decision_in_public(harness: Harness) -> None:
-    held_meeting_with_items(harness, extra="disclosure=closed reason=意思決定過程のため")
-    harness.command("/decision", "議案2 承認")
-    harness.command("/decisions", "電話")
-    assert PHONE not in last_post(harness, C_MAIN)
-    harness.command("/decisions", "電話", channel=C_PRIVATE)
-    assert PHONE in last_post(harness, C_PRIVATE)
 
 
 def test_unknown_query_says_so_and_suggests_titles(harness: Harness) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from storage.models import AgendaItem
+from storage.models import AgendaItem, Body
 from tests.handlers.test_decision import ONLINE, PHONE, held_meeting_with_items
 from tests.harness import C_MAIN, C_PRIVATE, C_SHARED, U_MEMBER, Harness
 from tests.slackbench import payloads
@@ -60,13 +60,18 @@ def test_retried_event_answers_once(harness: Harness) -> None:
     assert len(harness.slack.messages(channel=C_MAIN, thread_ts=event["ts"])) == 1
 
 
-def test_non_public_details_only_in_a_private_unshared_channel(harness: Harness) -> None:
+def test_non_public_details_only_in_the_bodys_private_channel(harness: Harness) -> None:
     decided(harness)
     harness.command("/decision", "議案2 再検討 候補は非公開のA社")
     with harness.deps.unit_of_work() as s:
         s.execute(update(AgendaItem).where(AgendaItem.title == PHONE).values(private=True))
-    for channel in (C_MAIN, C_SHARED):
+    # The body's public channel, a shared one, and a private channel of no body: not even a
+    # 「（非公開）」 line confirms that the question matched.
+    for channel in (C_MAIN, C_SHARED, C_PRIVATE):
         answer = ask(harness, "電話システムについて何が決まった？", channel=channel)
-        assert "（非公開）" in answer and PHONE not in answer and "A社" not in answer, answer
+        assert PHONE not in answer and "A社" not in answer and "（非公開）" not in answer, answer
+        assert "見つかりませんでした" in answer and "非公開の決定は" in answer
+    with harness.deps.unit_of_work() as s:  # the body moves to the private channel
+        s.execute(update(Body).values(channel_id=C_PRIVATE))
     answer = ask(harness, "電話システムについて何が決まった？", channel=C_PRIVATE)
     assert PHONE in answer and "A社" in answer

@@ -1,5 +1,9 @@
 """/minutes over real bolt dispatch: the reference meeting entered through commands, drafted
-as Markdown and Word, refused where it must not go, sent by DM, published."""
+as Markdown and Word, refused where it must not go, sent by DM, published.
+
+The reference meeting is 非公開 (its minutes 一部非公開), so its body works in a private
+channel (C_PRIVATE): that is where its item threads, and so its notes, can be.
+"""
 
 from __future__ import annotations
 
@@ -37,15 +41,20 @@ def _item_thread(harness: Harness, kind: str, number: int) -> str:
         return item.thread_ts
 
 
-def _reply(harness: Harness, text: str, thread_ts: str, user: str = U_SEC) -> None:
-    answer = harness.event(payloads.message_event(text, user, C_MAIN, thread_ts=thread_ts))
+def _reply(
+    harness: Harness, text: str, thread_ts: str, user: str = U_SEC, channel: str = C_PRIVATE
+) -> None:
+    answer = harness.event(payloads.message_event(text, user, channel, thread_ts=thread_ts))
     assert answer.status == 200
 
 
 def enter_reference(harness: Harness) -> int:
-    """The reference meeting through commands, buttons and thread replies; its id."""
+    """The reference meeting through commands, buttons and thread replies, in the body's
+    private channel; its id."""
+    channel = C_PRIVATE
     harness.setup_body(
-        "setup 行政情報化推進本部 secretariat=政策経営部情報管理課 place=庁議室（本庁舎5階）"
+        "setup 行政情報化推進本部 secretariat=政策経営部情報管理課 place=庁議室（本庁舎5階）",
+        channel=channel,
     )
     for user, role, title in (
         (U_CHAIR, "chair", "副区長"),
@@ -56,14 +65,16 @@ def enter_reference(harness: Harness) -> int:
     ):
         assert (
             "登録しました"
-            in harness.command("/meeting", f"member <@{user}> {role} title={title}").text
+            in harness.command(
+                "/meeting", f"member <@{user}> {role} title={title}", channel=channel
+            ).text
         )
     config = (
         f"config disclosure=closed reason={REASON}"
         f" minutes_disclosure=partial minutes_reason={MINUTES_REASON}"
     )
-    assert harness.command("/meeting", config).status == 200
-    meeting_id = harness.schedule("2027-06-24", "11:00-12:00")
+    assert harness.command("/meeting", config, channel=channel).status == 200
+    meeting_id = harness.schedule("2027-06-24", "11:00-12:00", channel=channel)
     kinds = {"confirm": "確認", "proposal": "議案", "report": "報告"}
     counters: dict[str, int] = {}
     for kind, title, presenter, summary, docs in ITEMS:
@@ -72,15 +83,17 @@ def enter_reference(harness: Harness) -> int:
         text += f" presenter={presenter}" if presenter else ""
         text += f" summary={summary}" if summary else ""
         text += " private=yes" if title.startswith("次期電話") else ""
-        assert "A" in harness.command("/agenda", text).text
+        assert "A" in harness.command("/agenda", text, channel=channel).text
         for doc in docs:
-            added = harness.command("/materials", f"add {kinds[kind]}{counters[kind]} {doc}")
+            added = harness.command(
+                "/materials", f"add {kinds[kind]}{counters[kind]} {doc}", channel=channel
+            )
             assert "資料" in added.text, added.text
-    harness.action("meeting_absent", str(meeting_id), user=U_OTHER)
-    harness.action("meeting_attend", str(meeting_id), user=U_CHAIR)
+    harness.action("meeting_absent", str(meeting_id), user=U_OTHER, channel=channel)
+    harness.action("meeting_attend", str(meeting_id), user=U_CHAIR, channel=channel)
 
     harness.clock.set(local(11, 0))
-    assert "11:00" in harness.command("/meeting", "start").text
+    assert "11:00" in harness.command("/meeting", "start", channel=channel).text
     first, second = _item_thread(harness, "proposal", 1), _item_thread(harness, "proposal", 2)
     harness.clock.set(local(11, 20))
     _reply(
@@ -90,15 +103,19 @@ def enter_reference(harness: Harness) -> int:
     )
     _reply(harness, "無いと考えている。", first)
     _reply(harness, "電子契約書について10月から検討している。", first, user=U_MEMBER)
-    noted = harness.command("/minutes", f"note 議案1 {HOSTILE}")
+    noted = harness.command("/minutes", f"note 議案1 {HOSTILE}", channel=channel)
     assert "&lt;!channel&gt;" in noted.text and "<!channel>" not in noted.text
     assert "{{ 7*7 }}" in noted.text
-    harness.command("/minutes", "note 議案2\n本部長：もう一度政経部で練って判断することにする。")
+    harness.command(
+        "/minutes",
+        "note 議案2\n本部長：もう一度政経部で練って判断することにする。",
+        channel=channel,
+    )
     assert second  # 議案2's notes came by command; its thread exists all the same
-    assert "D" in harness.command("/decision", "議案1 承認").text
-    assert "D" in harness.command("/decision", "議案2 再検討").text
+    assert "D" in harness.command("/decision", "議案1 承認", channel=channel).text
+    assert "D" in harness.command("/decision", "議案2 再検討", channel=channel).text
     harness.clock.set(local(11, 58))
-    assert "11:58" in harness.command("/meeting", "end").text
+    assert "11:58" in harness.command("/meeting", "end", channel=channel).text
     return meeting_id
 
 
@@ -118,28 +135,28 @@ def _button(answer: Any) -> dict[str, Any]:
 def test_reference_meeting_drafted_refused_sent_by_dm_and_published(harness: Harness) -> None:
     meeting_id = enter_reference(harness)
 
-    # At the start: one message per item; the closed item is a placeholder in a public channel.
+    # At the start: one message per item, in full, in the body's private channel.
     item_posts = [
-        m for m in harness.slack.messages(channel=C_MAIN) if m.text.startswith(":pushpin:")
+        m for m in harness.slack.messages(channel=C_PRIVATE) if m.text.startswith(":pushpin:")
     ]
     assert len(item_posts) == 6 and all(m.thread_ts is None for m in item_posts)
-    placeholder = next(m for m in item_posts if "議案（2）" in m.text)
-    assert "（非公開）" in placeholder.text and "次期電話" not in placeholder.text
+    closed = next(m for m in item_posts if "議案（2）" in m.text)
+    assert "次期電話システムの選定について" in closed.text
     with harness.deps.session_factory() as s:
         meeting = s.get(Meeting, meeting_id)
         assert meeting is not None and meeting.items_posted_at is not None
         announcement = meeting.announcement_ts
-    index = harness.slack.messages(channel=C_MAIN, thread_ts=announcement)
+    index = harness.slack.messages(channel=C_PRIVATE, thread_ts=announcement)
     assert any("議事を開始しました" in m.text for m in index)
+    assert not any(secret in m.text for m in harness.slack.messages(C_MAIN) for secret in SECRETS)
 
     # Asked in a public and in a shared channel: refused, nothing of it posted there.
-    for channel, why, text in (
-        (C_MAIN, "公開チャンネル", ""),
-        (C_SHARED, "他の組織と共有", f"M{meeting_id}"),
-    ):
+    for channel, why in ((C_MAIN, "公開チャンネル"), (C_SHARED, "他の組織と共有")):
+        text = f"M{meeting_id}"
         before = _snapshot(harness, channel)
-        refused = harness.command("/minutes", f"draft {text}".strip(), channel=channel)
-        assert why in refused.text and "非公開" in refused.text, refused.text
+        refused = harness.command("/minutes", f"draft {text}", channel=channel)
+        assert why in refused.text and "非公開の内容を含むため（会議: 非公開" in refused.text
+        assert "含むのため" not in refused.text
         assert _snapshot(harness, channel) == before
         assert not any(secret in json.dumps(refused.body, ensure_ascii=False) for secret in SECRETS)
         assert _button(refused)["action_id"] == "minutes_send_dm"
@@ -149,9 +166,13 @@ def test_reference_meeting_drafted_refused_sent_by_dm_and_published(harness: Har
     # In a private channel not shared with anyone: the summary and both files.
     done = harness.command("/minutes", f"draft M{meeting_id}", channel=C_PRIVATE)
     assert "第1版" in done.text, done.text
-    posts = harness.slack.messages(channel=C_PRIVATE)
-    assert [m.text.count("議事録案 第1版") for m in posts if m.subtype != "file_share"] == [1]
-    files = {f.name.rsplit(".", 1)[-1]: f for f in harness.slack.files(channel=C_PRIVATE)}
+    posts = harness.slack.messages(channel=C_PRIVATE, thread_ts=announcement)
+    assert [m.thread_ts for m in posts if "議事録案 第1版" in m.text] == [announcement]
+    files = {
+        f.name.rsplit(".", 1)[-1]: f
+        for f in harness.slack.files(channel=C_PRIVATE)
+        if f.name.startswith("minutes-")
+    }
     assert sorted(files) == ["docx", "md"]
     markdown = files["md"].content.decode("utf-8")
     assert_in_order(markdown, FULL_ORDER)
@@ -160,7 +181,7 @@ def test_reference_meeting_drafted_refused_sent_by_dm_and_published(harness: Har
         assert HOSTILE in text and "49" not in text.replace("2049", "")
 
     # The button in the refusal: the full draft in a DM to whoever pressed it.
-    refused = harness.command("/minutes", "draft", channel=C_MAIN)
+    refused = harness.command("/minutes", f"draft M{meeting_id}", channel=C_MAIN)
     before = _snapshot(harness, C_MAIN)
     harness.action("minutes_send_dm", _button(refused)["value"], user=U_SEC, channel=C_MAIN)
     assert _snapshot(harness, C_MAIN)[:2] == before[:2]  # only the ephemeral "sent to your DM"
@@ -181,10 +202,12 @@ def test_reference_meeting_drafted_refused_sent_by_dm_and_published(harness: Har
     )
 
     # Publishing posts the public version in the meeting's thread and records it.
-    published = harness.command("/minutes", "publish")
+    published = harness.command("/minutes", "publish", channel=C_PRIVATE)
     assert "公開" in published.text and "第3版" in published.text
     public_files = [
-        f for f in harness.slack.files(channel=C_MAIN) if f.name.endswith((".md", ".docx"))
+        f
+        for f in harness.slack.files(channel=C_PRIVATE)
+        if f.name.endswith((".md", ".docx")) and "public" in f.name
     ]
     assert sorted(f.name for f in public_files) == [
         f"minutes-M{meeting_id}-v3-public.docx",
@@ -208,6 +231,8 @@ def test_reference_meeting_drafted_refused_sent_by_dm_and_published(harness: Har
 
 def _public_meeting(harness: Harness) -> int:
     harness.setup_body()
+    for user, role in ((U_CHAIR, "chair"), (U_MEMBER, "member")):
+        assert harness.command("/meeting", f"member <@{user}> {role}").status == 200
     meeting_id = harness.schedule("2027-06-24", "11:00-12:00")
     harness.command(
         "/agenda", "add 議案 行政手続きのオンライン化について presenter=事務局", user=U_MEMBER

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot import bodies, notes
 from bot.deps import Deps
 from bot.errors import Forbidden, UserError
+from bot.i18n import t
 from bot.minutes.context import protection
 from bot.minutes.drafts import Draft, DraftSettings, make_draft
 from bot.permissions import Actor
@@ -188,7 +189,9 @@ def test_protection_names_every_reason(deps: Deps) -> None:
         meeting = s.get(Meeting, ref.meeting_id)
         assert meeting is not None
         reasons = protection(s, meeting, "ja").reasons
-        assert reasons == ("会議: 非公開", "会議録: 一部非公開", "非公開の議題・資料を含む")
+        assert reasons == ("会議: 非公開", "会議録: 一部非公開", "非公開の議題・資料あり")
+        en = protection(s, meeting, "en").reasons
+        assert en == ("meeting: closed", "minutes: partly closed", "non-public items or materials")
         meeting.disclosure = meeting.minutes_disclosure = "public"
         for item in s.scalars(select(AgendaItem)):
             item.private = False
@@ -327,3 +330,22 @@ def test_an_operators_docx_is_used_before_the_built_in_one(deps: Deps, tmp_path:
     with pytest.raises(UserError) as refused:
         draft(deps, ref.meeting_id, templates_dir=tmp_path, template="toshima")
     assert refused.value.key == "minutes.template_error"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "minutes.refused_public",
+        "minutes.refused_shared",
+        "minutes.refused_elsewhere",
+        "minutes.items_withheld",
+    ],
+)
+def test_disclosure_reasons_read_as_a_sentence(key: str) -> None:
+    ja_reasons = "、".join(("会議: 非公開", "会議録: 一部非公開", "非公開の議題・資料あり"))
+    ja = t("ja", key, title="本部", ref="M1", disclosure=ja_reasons, channel="#c", count=2)
+    assert f"非公開の内容を含むため（{ja_reasons}）、" in ja
+    assert "含むのため" not in ja and "ありのため" not in ja
+    en_reasons = "meeting: closed, non-public items or materials"
+    en = t("en", key, title="Board", ref="M1", disclosure=en_reasons, channel="#c", count=2)
+    assert f"holds non-public content ({en_reasons})" in en and "is meeting" not in en
