@@ -76,6 +76,16 @@ def create_app(
         context["ack"] = _SubmissionAck(lambda: _forget_delivery(deps, key))
         return next()
 
+    @app.error
+    def release_keys_on_failure(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        # A submission whose work failed (not a mistake of the user's: those are answered)
+        # must not stay recorded as done, or the user's resubmission would be dropped.
+        log.error("request failed: %s: %s", type(error).__name__, error)
+        view = body.get("view") if body.get("type") == "view_submission" else None
+        if isinstance(view, dict) and view.get("id"):
+            _forget_delivery(deps, f"view:{view['id']}")
+        return BoltResponse(status=500, body="")
+
     register_all(app)
     return app
 

@@ -13,10 +13,10 @@ from bot.audit import record
 from bot.bodies import descendant_ids
 from bot.calendar import fiscal_year_of
 from bot.errors import NotFound, UserError
-from bot.parsing import Ref
 from bot.permissions import Actor, require_secretariat
 from bot.reminders.planning import drop_meeting, plan_meeting
 from bot.reminders.timing import ReminderPolicy
+from bot.vocabulary import Ref
 from storage.models import Attendance, Body, Meeting
 
 ACTIVE = ("scheduled", "held")
@@ -337,20 +337,32 @@ def meeting_by_thread(session: Session, channel: str, thread_ts: str) -> Meeting
 
 
 def record_attendance(
-    session: Session, meeting_id: int, user_id: str, status: str, now: datetime
+    session: Session, meeting_id: int, user_id: str, status: str, pressed_at: datetime
 ) -> str:
-    """Record Attend / Absent; pressing again changes the answer, never adds a second row."""
+    """Record Attend / Absent as pressed at ``pressed_at`` (Slack's action time).
+
+    Pressing again changes the answer and never adds a second row; presses are answered
+    before they are saved, so a press that arrives after a later one is ignored.
+
+    Returns:
+        The answer that stands.
+    """
     if status not in ("present", "absent"):
         raise UserError("meeting.bad_attendance")
     get_meeting(session, meeting_id)
     row = session.scalar(
-        select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.user_id == user_id)
+        select(Attendance)
+        .where(Attendance.meeting_id == meeting_id, Attendance.user_id == user_id)
+        .with_for_update()
     )
     if row is None:
-        row = Attendance(meeting_id=meeting_id, user_id=user_id, status=status, answered_at=now)
+        row = Attendance(
+            meeting_id=meeting_id, user_id=user_id, status=status, answered_at=pressed_at
+        )
         session.add(row)
-    row.status, row.answered_at = status, now
-    return status
+    elif row.answered_at <= pressed_at:
+        row.status, row.answered_at = status, pressed_at
+    return row.status
 
 
 def attendance(session: Session, meeting_id: int) -> dict[str, str]:

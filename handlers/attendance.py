@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -35,7 +36,9 @@ def handle_attendance(
     for attempt in range(2):
         try:
             with deps.unit_of_work() as s:
-                record_attendance(s, meeting_id, user_id, status, deps.clock.now())
+                status = record_attendance(
+                    s, meeting_id, user_id, status, _pressed_at(action, deps.clock.now())
+                )
             break
         except IntegrityError:
             if attempt:  # two presses raced twice: the other one holds the answer
@@ -55,6 +58,14 @@ def handle_attendance(
         client.chat_postEphemeral(
             channel=channel, user=user_id, text=deps.t(f"meeting.attendance_{status}")
         )
+
+
+def _pressed_at(action: dict[str, Any], now: datetime) -> datetime:
+    """When the button was pressed, by Slack's ``action_ts`` (else now)."""
+    try:
+        return datetime.fromtimestamp(float(action["action_ts"]), UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return now
 
 
 def register(app: App) -> None:

@@ -13,6 +13,7 @@ from bot.app import create_app
 from bot.deps import Deps
 from storage.models import Attendance, Body, Meeting
 from tests.harness import C_MAIN, C_PT, U_ADMIN, U_CHAIR, U_MEMBER, U_OTHER, U_SEC, Harness
+from tests.slackbench import payloads
 
 
 def test_setup_then_schedule_announces_with_ics(harness: Harness) -> None:
@@ -260,3 +261,25 @@ def test_next_and_japanese_fiscal_years_and_template_check(harness: Harness) -> 
     assert "en" in harness.command("/meeting", "config template=en").text
     cancelled = harness.command("/meeting", "cancel next 延期のため")
     assert f"M{first}" in cancelled.text and "延期のため" in cancelled.text
+
+
+def test_an_older_press_arriving_late_does_not_override_a_newer_one(harness: Harness) -> None:
+    harness.setup_body()
+    meeting_id = harness.schedule()
+
+    def press(action_id: str, action_ts: str) -> None:
+        payload = payloads.block_actions(
+            action_id, str(meeting_id), U_MEMBER, C_MAIN, "1700000000.000100"
+        )
+        payload["actions"][0]["action_ts"] = action_ts
+        harness._send(payload)
+
+    press("meeting_absent", "1800000002.000000")
+    press("meeting_attend", "1800000001.000000")  # pressed earlier, delivered later
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(Attendance.status)) == "absent"
+    press("meeting_attend", "1800000003.000000")
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(Attendance.status)) == "present"
+    told = [m.text for m in harness.slack.ephemerals(user=U_MEMBER)]
+    assert told[-2:] == ["欠席で登録しました。", "出席で登録しました。"]
