@@ -1,7 +1,8 @@
-"""Agenda items: submitting, finding, withdrawing, accepting, rejecting, carrying, locking.
+"""Agenda items: submitting and finding them, and who may change them.
 
-Numbers within each kind are kept by :mod:`bot.numbering`; deadlines are counted from the
-body's ``agenda_deadline`` / ``materials_deadline`` in business days of the bot's calendar.
+Numbers within each kind are kept by :mod:`bot.numbering`; deadlines and the agenda lock by
+:mod:`bot.agenda_deadlines`; withdrawing, accepting, rejecting, moving and carrying items by
+:mod:`bot.agenda_changes`.
 """
 
 from __future__ import annotations
@@ -14,21 +15,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.agenda_deadlines import deadlines_for, lock_if_due
 from bot.audit import record
 from bot.calendar import BusinessCalendar
 from bot.errors import Forbidden, NotFound, UserError
 from bot.meetings import current_meeting
-from bot.numbering import (
-    NUMBERED_STATUSES,
-    clear_labels,
-    freeze_labels,
-    is_frozen,
-    ordered_items,
-    renumber,
-)
-from bot.parsing import Kind, Ref, parse_offset
-from bot.permissions import Actor, is_secretariat, require_secretariat
+from bot.numbering import NUMBERED_STATUSES, is_frozen, ordered_items, renumber
+from bot.permissions import Actor, is_secretariat
 from bot.text import normalize, user_mention
+from bot.vocabulary import Kind, Ref
 from storage.models import AgendaItem, Body, Meeting
 
 MAX_TITLE = 500
@@ -80,14 +75,6 @@ class Submission:
 
 
 @dataclass(frozen=True)
-class Deadlines:
-    """When items and materials are due for a meeting (aware datetimes)."""
-
-    agenda: datetime
-    materials: datetime
-
-
-@dataclass(frozen=True)
 class Submitted:
     """The submitted item, whether it came after the agenda deadline, and that deadline."""
 
@@ -117,71 +104,6 @@ def item_view(item: AgendaItem) -> ItemView:
         thread_ts=item.thread_ts,
         carried_from_id=item.carried_from_id,
     )
-
-
-# --- deadlines and locking ---------------------------------------------------------------------
-
-
-def deadlines_for(
-    body: Body, starts_at: datetime, cal: BusinessCalendar, tz: ZoneInfo
-) -> Deadlines:
-    """The agenda and materials deadlines of a meeting starting at ``starts_at``.
-
-    ``5bd`` is five business days before the meeting's date, at its clock time: weekends,
-    public holidays and 12/29–1/3 are skipped, so a holiday in between moves it earlier.
-    """
-    return Deadlines(
-        agenda=parse_offset(body.agenda_deadline).before(starts_at, cal, tz),
-        materials=parse_offset(body.materials_deadline).before(starts_at, cal, tz),
-    )
-
-
-def lock_if_due(
-    session: Session, meeting: Meeting, now: datetime, cal: BusinessCalendar, tz: ZoneInfo
-) -> bool:
-    """Lock the agenda once the materials deadline has passed; True when it is locked.
-
-    Called whenever the agenda is read or changed, so the lock needs no timer and every
-    instance agrees on it.
-    """
-    if meeting.agenda_locked_at is not None:
-        return True
-    if meeting.status != "scheduled":
-        return False
-    if now < deadlines_for(meeting.body, meeting.starts_at, cal, tz).materials:
-        return False
-    _lock(session, meeting, now)
-    record(session, now, "system", "agenda.lock", meeting.body_id, "meeting", meeting.id, "due")
-    return True
-
-
-def _lock(session: Session, meeting: Meeting, now: datetime) -> None:
-    renumber(session, meeting)
-    meeting.agenda_locked_at = now
-    freeze_labels(session, meeting)
-
-
-def lock_agenda(session: Session, meeting: Meeting, *, actor: Actor, now: datetime) -> bool:
-    """Freeze the agenda's numbers and materials labels; False when it already was."""
-    require_secretariat(session, meeting.body, actor, action="agenda_lock")
-    if meeting.status == "cancelled":
-        raise UserError("agenda.meeting_closed", ref=f"M{meeting.id}", status=meeting.status)
-    if meeting.agenda_locked_at is not None:
-        return False
-    _lock(session, meeting, now)
-    record(session, now, actor.user_id, "agenda.lock", meeting.body_id, "meeting", meeting.id)
-    return True
-
-
-def unlock_agenda(session: Session, meeting: Meeting, *, actor: Actor, now: datetime) -> None:
-    """Open a locked agenda again (before the meeting): numbers follow changes again."""
-    require_secretariat(session, meeting.body, actor, action="agenda_unlock")
-    if meeting.status != "scheduled" or meeting.actual_start is not None:
-        raise UserError("agenda.meeting_closed", ref=f"M{meeting.id}", status=meeting.status)
-    meeting.agenda_locked_at = None
-    clear_labels(session, meeting)
-    renumber(session, meeting)
-    record(session, now, actor.user_id, "agenda.unlock", meeting.body_id, "meeting", meeting.id)
 
 
 # --- finding -----------------------------------------------------------------------------------

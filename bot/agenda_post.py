@@ -3,7 +3,7 @@
 A submitted item gets its own message in the body's channel; that message's thread is the
 item's thread, where shared files become its materials. A late item's message asks the
 secretariat to accept or reject it, with buttons. A non-public item is detailed only where
-:mod:`bot.agenda_access` allows; elsewhere its message reads 「（非公開）」.
+:mod:`bot.disclosure` allows; elsewhere its message reads 「（非公開）」.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.agenda import Submitted, deadlines_for, get_item, item_view, set_thread
-from bot.agenda_access import is_non_public_item, public_only_in_channel
+from bot.agenda import Submitted, get_item, item_view, set_thread
+from bot.agenda_deadlines import deadlines_for
 from bot.agenda_view import (
     SlackMessage,
     agenda_chunks,
@@ -24,6 +24,7 @@ from bot.agenda_view import (
     pack_messages,
 )
 from bot.deps import Deps
+from bot.disclosure import is_non_public_item, safe_place
 from bot.i18n import t
 from bot.meetings import get_meeting, meeting_view
 from bot.present import local_date_time, meeting_title
@@ -97,7 +98,7 @@ def item_hidden_in(
     if not is_non_public_item(item):
         return False  # nothing to hide, and no need to ask Slack about the channel
     body = item.meeting.body
-    return public_only_in_channel(session, client, body, channel, deps.clock.now())
+    return not safe_place(session, client, body, channel, deps.clock.now())
 
 
 def late_buttons(deps: Deps, item_id: int) -> dict[str, Any]:
@@ -145,7 +146,7 @@ def post_item(deps: Deps, item_id: int, client: WebClient) -> None:
 def agenda_messages(deps: Deps, meeting_id: int, *, public_only: bool) -> list[SlackMessage]:
     """The agenda of a meeting as one or more messages within Slack's limits.
 
-    ``public_only``: the public version (see :mod:`bot.agenda_access` for who gets which).
+    ``public_only``: the public version (see :mod:`bot.disclosure` for who gets which).
     """
     with deps.unit_of_work() as session:
         sheet = agenda_sheet(session, meeting_id, deps.calendar, deps.config.tz)
@@ -167,7 +168,7 @@ def post_agenda(deps: Deps, meeting_id: int, client: WebClient) -> None:
         meeting = get_meeting(session, meeting_id)
         channel = meeting.body.channel_id
         sheet = agenda_sheet(session, meeting_id, deps.calendar, deps.config.tz)
-        public_only = not meeting_has_non_public(session, meeting) or public_only_in_channel(
+        public_only = not meeting_has_non_public(session, meeting) or not safe_place(
             session, client, meeting.body, channel, deps.clock.now()
         )
     chunks = agenda_chunks(sheet, deps.lang, deps.config.tz, public_only=public_only)

@@ -10,7 +10,7 @@ This is the one place that decides what an agenda shows to whom. Every renderer 
 meeting whose meeting or minutes disclosure is not public) keeps its reference, kind and
 number and reads 「（非公開）」, with no title, presenter, reason or material titles; a
 private material of a public item reads 「（非公開）」 too. Which version a destination gets
-is decided by :mod:`bot.agenda_access` (the safe-channel rule).
+is decided by :mod:`bot.disclosure` (the safe-channel rule).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.agenda import Deadlines, ItemView, deadlines_for, item_view
-from bot.agenda_access import is_non_public_meeting
+from bot.agenda import ItemView, item_view
+from bot.agenda_deadlines import Deadlines, deadlines_for
 from bot.calendar import BusinessCalendar, format_time
+from bot.disclosure import is_non_public_meeting
 from bot.i18n import t
 from bot.materials import MaterialView, materials_of_item, materials_register
 from bot.meetings import MeetingView, get_meeting, meeting_view

@@ -11,10 +11,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.dates import parse_offset
 from bot.deps import Deps
 from bot.ics import meeting_ics
 from bot.meetings import MeetingView, get_meeting, meeting_view, set_announcement
-from bot.parsing import parse_offset
 from bot.present import disclosure_label, local_date_time, meeting_title, meeting_when
 from bot.render import render_slack
 from bot.text import truncate

@@ -2,7 +2,7 @@
 
 Disclosure is enforced here, at the one place that turns decisions into message text: a
 decision of a non-public item, or of a meeting (or minutes) that is 非公開 / 一部非公開, is shown
-in full only where the place's :class:`bot.decision_access.Clearance` allows its body (a
+in full only where the place's :class:`bot.disclosure.Clearance` allows its body (a
 private, unshared channel of that body, or the DM of someone on its roster or secretariat).
 Elsewhere it reads 「（非公開）」 with its reference, item number, meeting and link.
 
@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from bot.bodies import descendant_ids
 from bot.calendar import format_date
-from bot.decision_access import Clearance, bodies_with_hidden_decisions, hidden_item_ids
 from bot.decisions import DecisionView, current_decision, decision_views, pending_decisions
+from bot.disclosure import Clearance, bodies_with_hidden_decisions, hidden_item_ids
 from bot.i18n import t
 from bot.meetings import MeetingView, meeting_view
 from bot.present import meeting_title

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.audit import record
+from bot.dates import parse_offset, parse_offsets
 from bot.errors import NotFound, UserError
-from bot.parsing import parse_disclosure, parse_offset, parse_offsets
 from bot.permissions import Actor, require_secretariat
+from bot.vocabulary import parse_disclosure
 from storage.models import Body, RosterEntry
 
 if TYPE_CHECKING:

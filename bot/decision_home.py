@@ -1,7 +1,7 @@
 """App Home: "my pending decisions", a section of :data:`bot.home.HOME_SECTIONS`.
 
 The Home tab is seen only by its user, so it follows the rule of the user's DM
-(:func:`bot.decision_access.clearance_for_user`): a non-public decision is shown in full only
+(:func:`bot.disclosure.reader_clearance`): a non-public decision is shown in full only
 if the user is on its body's roster or secretariat; an owner from outside reads 「（非公開）」
 with the reference, and asks the secretariat. Links to the meetings' threads are built from
 the ids: a Home is built without calling the Web API for each meeting.
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.answers import Presenter
-from bot.decision_access import clearance_for_user, known_admin
 from bot.decisions import pending_for_user
+from bot.disclosure import cached_reader, reader_clearance
 from bot.meetings import MeetingView
 from bot.render import render_slack
 from bot.text import Mrkdwn, escape_mrkdwn, truncate
@@ -47,9 +47,7 @@ def my_pending_decisions_section(session: Session, ctx: HomeContext) -> list[dic
         lang=deps.lang,
         tz=deps.config.tz,
         today=ctx.now.astimezone(deps.config.tz).date(),
-        clearance=clearance_for_user(
-            session, ctx.user_id, is_admin=known_admin(session, ctx.user_id)
-        ),
+        clearance=reader_clearance(session, cached_reader(session, ctx.user_id)),
         link_for=archive_link(deps.t("search.thread_link")),
     )
     views = pending_for_user(session, ctx.user_id)[:MAX_SHOWN]

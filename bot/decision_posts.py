@@ -2,9 +2,9 @@
 
 Everything here runs after the command was acknowledged (it talks to the Web API). Before
 anything is worded, the channel it goes to is looked up afresh, and each decision's details
-are shown only where :func:`bot.decision_access.clearance_for_place` allows its body: a
-private, unshared channel of that body (or of a body above or below it), or the DM of a user
-on its roster or secretariat. A DM or an unrelated private channel searches every body, but
+are shown only where :func:`bot.disclosure.clearance_for_place` allows its body: a
+private, unshared channel of that body (its own, its parent's or a sub-body's), or the DM of a
+user on its roster or secretariat. A DM or an unrelated private channel searches every body, but
 shows (and matches) only the non-public decisions of the bodies it is cleared for.
 """
 
@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 
 from bot.answers import Presenter, answer_question, pending_text, posted_text
 from bot.bodies import body_for_channel
-from bot.decision_access import clearance_for_place
 from bot.decisions import decision_view, get_decision
 from bot.deps import Deps
+from bot.disclosure import clearance_for_place
 from bot.errors import UserError
 from bot.meetings import MeetingView
+from bot.permissions import Actor
+from bot.slackinfo import user_info
 from bot.text import Mrkdwn, escape_mrkdwn, truncate
 from storage.models import Body
 
@@ -66,11 +68,19 @@ def presenter_for(
     """How to word decisions for ``channel`` (asked about by ``user_id``; None for the bot's
     own posts), after asking Slack what kind of channel it is."""
     now = deps.clock.now()
+    reader = None
+    if user_id is not None:
+        asker = user_id  # the admin flag is asked of Slack (cached for an hour) only for a DM
+
+        def admin() -> bool:
+            return user_info(session, client, asker, now).is_admin
+
+        reader = Actor(user_id=asker, admin_lookup=admin)
     return Presenter(
         lang=deps.lang,
         tz=deps.config.tz,
         today=today or now.astimezone(deps.config.tz).date(),
-        clearance=clearance_for_place(session, client, channel, user_id, now),
+        clearance=clearance_for_place(session, client, channel, now, reader=reader),
         link_for=thread_link(client, deps.t("search.thread_link")),
     )
 

@@ -21,10 +21,10 @@ from bot.bodies import descendant_ids
 from bot.errors import Forbidden, NotFound, UserError
 from bot.i18n import t
 from bot.meetings import MeetingView, meeting_view, resolve_meeting
-from bot.parsing import Outcome, Ref
 from bot.permissions import Actor, is_secretariat, require_secretariat
 from bot.reminders.planning import drop_decision, plan_decision
 from bot.reminders.timing import ReminderPolicy
+from bot.vocabulary import Outcome, Ref
 from storage.db import is_postgres
 from storage.models import AgendaItem, Body, Decision, Meeting
 

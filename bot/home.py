@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.agenda import deadlines_for, items_by_submitter
+from bot.agenda import items_by_submitter
+from bot.agenda_deadlines import deadlines_for
 from bot.agenda_view import pack_messages
 from bot.decision_home import my_pending_decisions_section
 from bot.deps import Deps

@@ -8,7 +8,7 @@ reply in the meeting's thread points people there. Replies to an item's message 
 item's notes, files shared there its materials (``handlers/messages.py``).
 
 Disclosure: a meeting that is 非公開 / 一部非公開 (or whose minutes are) has its item
-messages posted only in a safe place (``bot.minutes.places``): elsewhere nothing of them is
+messages posted only in a safe place (:mod:`bot.disclosure`): elsewhere nothing of them is
 posted — not even placeholders, whose threads would draw the closed discussion into the
 channel and into the minutes — and the secretariat is told why and what to do. In a public
 meeting, a non-public item in a place that is not safe is posted as 「（非公開）」 without its
@@ -34,11 +34,11 @@ from sqlalchemy.orm import Session
 
 from bot.agenda import set_thread
 from bot.deps import Deps
+from bot.disclosure import safe_place
 from bot.i18n import t
 from bot.materials import materials_of_item
 from bot.meetings import get_meeting, meeting_view
 from bot.minutes.context import protection
-from bot.minutes.places import safe_place
 from bot.numbering import NUMBERED_STATUSES, ordered_items
 from bot.present import meeting_title
 from bot.render import render_slack

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.agenda import item_by_thread, lock_if_due, require_own_item
+from bot.agenda import item_by_thread, require_own_item
+from bot.agenda_deadlines import lock_if_due
 from bot.audit import record
 from bot.calendar import BusinessCalendar
 from bot.errors import Forbidden, UserError

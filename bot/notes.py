@@ -26,9 +26,9 @@ from bot.agenda import item_by_thread
 from bot.audit import record
 from bot.errors import UserError
 from bot.numbering import NUMBERED_STATUSES
-from bot.parsing import parse_role
 from bot.permissions import Actor, require_secretariat, secretariat_of
 from bot.text import normalize
+from bot.vocabulary import parse_role
 from storage.models import AgendaItem, Body, Note, RosterEntry, SlackUser
 
 MAX_NOTE = 20000

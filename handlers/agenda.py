@@ -10,9 +10,8 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot import agenda, agenda_changes, bodies, meetings
+from bot import agenda, agenda_changes, agenda_deadlines, bodies, meetings
 from bot.agenda import Submission, parse_time_box
-from bot.agenda_access import public_only_for_requester
 from bot.agenda_post import (
     agenda_messages,
     notify_rejected,
@@ -22,13 +21,15 @@ from bot.agenda_post import (
     submitted_text,
 )
 from bot.agenda_view import meeting_has_non_public
+from bot.disclosure import safe_for_requester
 from bot.errors import UserError
-from bot.parsing import Args, Ref, parse_kind, parse_ref, parse_yes_no
+from bot.parsing import Args
 from bot.permissions import require_secretariat
 from bot.present import meeting_title
+from bot.vocabulary import Ref, parse_kind, parse_ref, parse_yes_no
 from handlers.agenda_modal import open_agenda_modal
 from handlers.common import actor_for
-from handlers.runner import CommandContext, Reply, command_args, run_command
+from handlers.runner import CommandContext, Reply, command_args, run_command, split_subcommand
 from storage.models import AgendaItem, Meeting
 
 Subcommand = Callable[[CommandContext, str], Reply]
@@ -146,11 +147,11 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
     deps = ctx.deps
     with deps.unit_of_work() as s:
         meeting = _meeting(ctx, s, args, usage, "upcoming")
-        agenda.lock_if_due(s, meeting, deps.clock.now(), deps.calendar, deps.config.tz)
+        agenda_deadlines.lock_if_due(s, meeting, deps.clock.now(), deps.calendar, deps.config.tz)
         meeting_id = meeting.id
         # Only the requester sees it, but the full version still needs a requester on the
         # body's roster or secretariat, in a private, unshared channel (body= included).
-        public_only = not meeting_has_non_public(s, meeting) or public_only_for_requester(
+        public_only = not meeting_has_non_public(s, meeting) or not safe_for_requester(
             s, ctx.client, meeting.body, ctx.channel_id, actor_for(ctx, s), deps.clock.now()
         )
     messages = agenda_messages(deps, meeting_id, public_only=public_only)
@@ -259,9 +260,9 @@ def _lock(ctx: CommandContext, rest: str, *, unlock: bool = False) -> Reply:
         meeting = _meeting(ctx, s, args, usage, "upcoming")
         title = meeting_title(meetings.meeting_view(s, meeting), ctx.lang)
         if unlock:
-            agenda.unlock_agenda(s, meeting, actor=actor_for(ctx, s), now=now)
+            agenda_deadlines.unlock_agenda(s, meeting, actor=actor_for(ctx, s), now=now)
             return Reply(ctx.t("agenda.unlocked", meeting=title))
-        locked = agenda.lock_agenda(s, meeting, actor=actor_for(ctx, s), now=now)
+        locked = agenda_deadlines.lock_agenda(s, meeting, actor=actor_for(ctx, s), now=now)
         meeting_id = meeting.id
     if not locked:
         return Reply(ctx.t("agenda.already_locked", meeting=title))
@@ -278,7 +279,7 @@ def _post(ctx: CommandContext, rest: str) -> Reply:
     with deps.unit_of_work() as s:
         meeting = _meeting(ctx, s, args, usage, "upcoming")
         require_secretariat(s, meeting.body, actor_for(ctx, s), action="agenda_post")
-        agenda.lock_if_due(s, meeting, deps.clock.now(), deps.calendar, deps.config.tz)
+        agenda_deadlines.lock_if_due(s, meeting, deps.clock.now(), deps.calendar, deps.config.tz)
         title = meeting_title(meetings.meeting_view(s, meeting), ctx.lang)
         meeting_id = meeting.id
     return Reply(
@@ -335,11 +336,11 @@ def dispatch(ctx: CommandContext) -> Reply:
     """Route ``/agenda <subcommand> …``; no subcommand opens the submission modal."""
     if not ctx.text:
         return _modal(ctx)
-    first, _, rest = ctx.text.partition(" ")
+    first, rest = split_subcommand(ctx.text)
     handler = SUBCOMMANDS.get(ALIASES.get(first, first.lower()))
     if handler is None:
         raise UserError("agenda.unknown_subcommand", word=first[:40], usage="usage.agenda.any")
-    return handler(ctx, rest.strip())
+    return handler(ctx, rest)
 
 
 def handle_agenda_command(

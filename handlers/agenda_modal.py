@@ -18,9 +18,9 @@ from bot.agenda import Submission, parse_time_box
 from bot.agenda_post import post_item, submitted_text
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
-from bot.parsing import parse_kind
 from bot.present import meeting_title, meeting_when
 from bot.text import normalize, truncate
+from bot.vocabulary import parse_kind
 from handlers.common import make_actor
 from handlers.forms import plain_text, state_value, text_input
 from handlers.runner import AfterAck, error_text, run_after_ack

@@ -9,21 +9,16 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import bodies
+from bot.dates import parse_date
 from bot.decision_posts import answer_in_channel, post_decision
 from bot.decisions import DecisionView, close_decision, record_decision, resolve_item
 from bot.errors import UserError
-from bot.parsing import (
-    Ref,
-    parse_date,
-    parse_outcome,
-    parse_ref,
-    parse_user_mention,
-)
 from bot.reminders.timing import ReminderPolicy
 from bot.text import escape_mrkdwn, truncate, user_mention
+from bot.vocabulary import Ref, parse_outcome, parse_ref, parse_user_mention
 from handlers.common import actor_for
 from handlers.decision_modal import open_decision_modal
-from handlers.runner import CommandContext, Reply, command_args, run_command
+from handlers.runner import CommandContext, Reply, command_args, run_command, split_subcommand
 
 RECORD_USAGE = "usage.decision.record"
 CLOSE_USAGE = "usage.decision.close"
@@ -141,9 +136,9 @@ def dispatch_decision(ctx: CommandContext) -> Reply:
     """``/decision`` (modal), ``/decision <item> <outcome> …``, ``/decision close <D…>``."""
     if not ctx.text:
         return _open_modal(ctx)
-    first, _, rest = ctx.text.partition(" ")
+    first, rest = split_subcommand(ctx.text)
     if first.lower() in CLOSE_WORDS:
-        return _close(ctx, rest.strip())
+        return _close(ctx, rest)
     if first.lower() in ("help", "ヘルプ"):
         raise UserError("decision.needs_item_outcome", usage="usage.decision.any")
     return _record(ctx, ctx.text)

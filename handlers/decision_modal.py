@@ -15,8 +15,8 @@ from bot.decision_posts import post_decision
 from bot.decisions import record_decision, resolve_item
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
-from bot.parsing import Outcome, parse_outcome, parse_ref
 from bot.reminders.timing import ReminderPolicy
+from bot.vocabulary import Outcome, parse_outcome, parse_ref
 from handlers.common import make_actor
 from handlers.forms import state_value, text_input
 from handlers.runner import error_text, run_after_ack

@@ -9,14 +9,22 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import agenda, bodies, materials, meetings
-from bot.agenda_access import public_only_for_requester
+from bot import agenda, agenda_deadlines, bodies, materials, meetings
 from bot.agenda_post import send_ephemeral
 from bot.agenda_view import materials_chunks, meeting_has_non_public, pack_messages
+from bot.disclosure import safe_for_requester
 from bot.errors import UserError
-from bot.parsing import Args, parse_ref, parse_yes_no
+from bot.parsing import Args
+from bot.vocabulary import parse_ref, parse_yes_no
 from handlers.common import actor_for
-from handlers.runner import AfterAck, CommandContext, Reply, command_args, run_command
+from handlers.runner import (
+    AfterAck,
+    CommandContext,
+    Reply,
+    command_args,
+    run_command,
+    split_subcommand,
+)
 
 Subcommand = Callable[[CommandContext, str], Reply]
 
@@ -106,10 +114,10 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
         else:
             body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
             meeting = meetings.resolve_meeting(s, body, ref, now, "upcoming")
-        agenda.lock_if_due(s, meeting, now, deps.calendar, deps.config.tz)
+        agenda_deadlines.lock_if_due(s, meeting, now, deps.calendar, deps.config.tz)
         # Only the requester sees it; the full version still needs a requester on the
         # body's roster or secretariat, in a private channel not shared outside.
-        public_only = not meeting_has_non_public(s, meeting) or public_only_for_requester(
+        public_only = not meeting_has_non_public(s, meeting) or not safe_for_requester(
             s, ctx.client, meeting.body, ctx.channel_id, actor_for(ctx, s), now
         )
         chunks = materials_chunks(s, meeting.id, ctx.lang, deps.config.tz, public_only=public_only)
@@ -129,13 +137,13 @@ def dispatch(ctx: CommandContext) -> Reply:
     """Route ``/materials <subcommand> …``; no subcommand lists the register."""
     if not ctx.text:
         return _list(ctx, "")
-    first, _, rest = ctx.text.partition(" ")
+    first, rest = split_subcommand(ctx.text)
     handler = SUBCOMMANDS.get(ALIASES.get(first, first.lower()))
     if handler is None:
         raise UserError(
             "materials.unknown_subcommand", word=first[:40], usage="usage.materials.any"
         )
-    return handler(ctx, rest.strip())
+    return handler(ctx, rest)
 
 
 def handle_materials_command(

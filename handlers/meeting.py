@@ -1,4 +1,8 @@
-"""/meeting: set up bodies, schedule and change meetings, record actual times."""
+"""/meeting: schedule and change meetings, record actual times; routes every subcommand.
+
+Setting up a body (``setup``, ``member``, ``config``) is in :mod:`handlers.meeting_body`, the
+audit trail in :mod:`handlers.meeting_audit`; :data:`SUBCOMMANDS` lists them all.
+"""
 
 from __future__ import annotations
 
@@ -14,27 +18,21 @@ from sqlalchemy.orm import Session
 from bot import bodies, meetings
 from bot.announce import announce, refresh_announcement
 from bot.calendar import era_to_gregorian, fiscal_year_label, fiscal_year_of
+from bot.dates import parse_date, parse_time_range
 from bot.errors import UserError
 from bot.itemthreads import post_item_messages
 from bot.meetings import MeetingView, Schedule
-from bot.parsing import (
-    Args,
-    Ref,
-    parse_date,
-    parse_disclosure,
-    parse_ref,
-    parse_role,
-    parse_time_range,
-    parse_user_mention,
-)
+from bot.parsing import Args
 from bot.present import meeting_title, meeting_when
 from bot.reminders.timing import ReminderPolicy
 from bot.render import render_slack
-from bot.text import normalize, user_mention
+from bot.text import normalize
+from bot.vocabulary import Ref, parse_disclosure, parse_ref
 from handlers.common import actor_for
 from handlers.meeting_audit import audit
+from handlers.meeting_body import configure_body, set_member, setup_body
 from handlers.meeting_modal import open_schedule_modal
-from handlers.runner import CommandContext, Reply, command_args, run_command
+from handlers.runner import CommandContext, Reply, command_args, run_command, split_subcommand
 from storage.models import Meeting
 
 Subcommand = Callable[[CommandContext, str], Reply]
@@ -45,92 +43,6 @@ def _help(ctx: CommandContext, rest: str) -> Reply:
     for name in SUBCOMMAND_USAGES:
         lines.append("• " + ctx.t(f"usage.meeting.{name}"))
     return Reply("\n".join(lines))
-
-
-def _setup(ctx: CommandContext, rest: str) -> Reply:
-    usage = "usage.meeting.setup"
-    args = command_args(rest, ("parent", "secretariat", "place"), usage)
-    if not args.positional:
-        raise UserError("meeting.setup_needs_name", usage=usage)
-    with ctx.deps.unit_of_work() as s:
-        view = bodies.setup_body(
-            s,
-            name=args.rest(),
-            channel_id=ctx.channel_id,
-            actor=actor_for(ctx, s),
-            now=ctx.deps.clock.now(),
-            parent=args.get("parent"),
-            secretariat=args.get("secretariat"),
-            place=args.get("place"),
-        )
-    return Reply(ctx.t("meeting.setup_done", name=view.name, parent=view.parent_name or "-"))
-
-
-def _member(ctx: CommandContext, rest: str) -> Reply:
-    usage = "usage.meeting.member"
-    args = command_args(rest, ("title", "body"), usage)
-    if len(args.positional) != 2:
-        raise UserError("meeting.member_needs_user_role", usage=usage)
-    try:
-        user_id = parse_user_mention(args.positional[0])
-        role = parse_role(args.positional[1])
-    except UserError as exc:
-        raise exc.with_usage(usage) from None
-    with ctx.deps.unit_of_work() as s:
-        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
-        member = bodies.set_member(
-            s,
-            body,
-            user_id=user_id,
-            role=role,
-            title=args.get("title"),
-            actor=actor_for(ctx, s),
-            now=ctx.deps.clock.now(),
-        )
-        name = body.name
-    return Reply(
-        ctx.t(
-            "meeting.member_done",
-            user=user_mention(member.user_id),
-            role=ctx.t(f"role.{member.role}"),
-            title=member.title or "-",
-            body=name,
-        )
-    )
-
-
-def _config(ctx: CommandContext, rest: str) -> Reply:
-    usage = "usage.meeting.config"
-    allowed = (*bodies.CONFIG_KEYS, "body")
-    args = command_args(rest, allowed, usage)
-    if args.positional or not args.options:
-        raise UserError("meeting.config_needs_options", usage=usage)
-    options = {k: v for k, v in args.options.items() if k != "body"}
-    with ctx.deps.unit_of_work() as s:
-        body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
-        try:
-            view = bodies.configure(
-                s,
-                body,
-                options,
-                actor=actor_for(ctx, s),
-                now=ctx.deps.clock.now(),
-                templates_dir=ctx.deps.config.templates_dir,
-                reminders=ReminderPolicy.of(ctx.deps),
-            )
-        except UserError as exc:
-            raise exc.with_usage(usage) from None
-    return Reply(
-        ctx.t(
-            "meeting.config_done",
-            body=view.name,
-            agenda_deadline=view.agenda_deadline,
-            materials_deadline=view.materials_deadline,
-            reminders=view.reminders,
-            disclosure=ctx.t(f"disclosure.{view.disclosure}"),
-            template=view.template or ctx.t("meeting.template_default"),
-        )
-    )
 
 
 def parse_schedule(ctx: CommandContext, args: Args, usage: str, first: int = 0) -> Schedule:
@@ -382,9 +294,9 @@ def _when(ctx: CommandContext, view: MeetingView) -> str:
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "help": _help,
-    "setup": _setup,
-    "member": _member,
-    "config": _config,
+    "setup": setup_body,
+    "member": set_member,
+    "config": configure_body,
     "schedule": _schedule,
     "list": _list,
     "show": _show,
@@ -402,18 +314,12 @@ def dispatch(ctx: CommandContext) -> Reply:
     """Route ``/meeting <subcommand> …``; no subcommand opens the scheduling modal."""
     if not ctx.text:
         return _open_modal(ctx)
-    first, rest = _first_word(ctx.text)
+    first, rest = split_subcommand(ctx.text)
     name = ALIASES.get(first, first.lower())
     handler = SUBCOMMANDS.get(name)
     if handler is None:
         raise UserError("meeting.unknown_subcommand", word=first, usage="usage.meeting.any")
-    return handler(ctx, rest.strip())
-
-
-def _first_word(text: str) -> tuple[str, str]:
-    """The subcommand (NFKC, so ｓｃｈｅｄｕｌｅ works) and the rest as typed."""
-    parts = text.split(maxsplit=1)
-    return normalize(parts[0]), parts[1] if len(parts) > 1 else ""
+    return handler(ctx, rest)
 
 
 def handle_meeting_command(

@@ -11,11 +11,12 @@ from slack_sdk import WebClient
 
 from bot import bodies, meetings
 from bot.announce import announce
+from bot.dates import parse_date, parse_time_range
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
 from bot.meetings import Schedule
-from bot.parsing import parse_date, parse_disclosure, parse_time_range
 from bot.reminders.timing import ReminderPolicy
+from bot.vocabulary import parse_disclosure
 from handlers.common import make_actor
 from handlers.forms import state_value, text_input
 from handlers.runner import error_text, run_after_ack

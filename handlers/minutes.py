@@ -2,7 +2,7 @@
 
 Disclosure is enforced here, before anything is posted: the full draft of a meeting that is
 非公開 / 一部非公開 (or whose minutes are, or that has non-public items) goes only to a safe
-place (``bot.minutes.places``: a private channel of the body not shared with another
+place (:mod:`bot.disclosure`: a private channel of the body not shared with another
 organisation, or the requester's DM) — asked anywhere else, the bot posts nothing of it, says
 why, and offers the requester a DM.
 
@@ -25,21 +25,29 @@ from sqlalchemy.orm import Session
 from bot import agenda, notes
 from bot.bodies import body_for_channel
 from bot.deps import Deps, deps_of
+from bot.disclosure import belongs_to, place_clearance
 from bot.errors import UserError
 from bot.i18n import t
 from bot.meetings import get_meeting, meeting_view, resolve_meeting
 from bot.minutes.drafts import Draft, DraftSettings, full_draft_protection, make_draft
-from bot.minutes.places import body_channels, safe_for_body
 from bot.minutes.render import check_template_name
 from bot.minutes.slack import post_draft, send_draft_by_dm
 from bot.minutes.values import Protection
-from bot.parsing import Args, Ref, parse_ref, parse_yes_no
+from bot.parsing import Args
 from bot.permissions import require_secretariat
 from bot.present import meeting_title
 from bot.slackinfo import ChannelInfo, channel_info
 from bot.text import channel_mention, escape_mrkdwn, truncate
+from bot.vocabulary import Ref, parse_ref, parse_yes_no
 from handlers.common import actor_for, make_actor
-from handlers.runner import CommandContext, Reply, command_args, error_text, run_command
+from handlers.runner import (
+    CommandContext,
+    Reply,
+    command_args,
+    error_text,
+    run_command,
+    split_subcommand,
+)
 from storage.models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
@@ -101,7 +109,7 @@ def _note(ctx: CommandContext, rest: str) -> Reply:
 def _check_note_channel(ctx: CommandContext, s: Session, item: AgendaItem) -> None:
     """A note is taken in the body's own channels or in a DM with the bot, nowhere else."""
     body = item.meeting.body
-    if ctx.channel_id in body_channels(s, body):
+    if belongs_to(s, body, ctx.channel_id):
         return
     if channel_info(s, ctx.client, ctx.channel_id, ctx.deps.clock.now()).is_im:
         return
@@ -201,7 +209,8 @@ def _draft(ctx: CommandContext, rest: str) -> Reply:
         why = full_draft_protection(s, meeting, ctx.lang)
         if not public and why.protected:
             where = channel_info(s, ctx.client, ctx.channel_id, now, fresh=True)
-            if not safe_for_body(s, meeting.body, where, reader=ctx.user_id):
+            cleared = place_clearance(s, ctx.client, where, reader=actor)
+            if not cleared.allows(meeting.body.id):
                 title = meeting_title(meeting_view(s, meeting), ctx.lang)
                 return _refusal(ctx, meeting, title, why, where, template)
         draft = make_draft(
@@ -266,14 +275,14 @@ def dispatch(ctx: CommandContext) -> Reply:
     """Route ``/minutes <subcommand> …``; no subcommand drafts the current meeting's minutes."""
     if not ctx.text:
         return _draft(ctx, "")
-    first, _, rest = ctx.text.partition(" ")
+    first, rest = split_subcommand(ctx.text)
     name = ALIASES.get(first, first.lower())
     handler = SUBCOMMANDS.get(name)
     if handler is None:
         raise UserError(
             "minutes.unknown_subcommand", word=truncate(first, 40), usage="usage.minutes.any"
         )
-    return handler(ctx, rest.strip())
+    return handler(ctx, rest)
 
 
 def handle_minutes_command(

@@ -22,7 +22,7 @@ from bot.deps import Deps, deps_of
 from bot.errors import UserError
 from bot.i18n import t
 from bot.parsing import Args, check_length, parse_args
-from bot.text import escape_mrkdwn, strip_invisible
+from bot.text import escape_mrkdwn, normalize, strip_invisible
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,22 @@ def command_args(text: str, allowed: tuple[str, ...], usage: str) -> Args:
         return parse_args(text, allowed=allowed)
     except UserError as exc:
         raise exc.with_usage(usage) from None
+
+
+def split_subcommand(text: str) -> tuple[str, str]:
+    """The first word of a command's text, NFKC-normalised, and the rest as typed.
+
+    Any whitespace ends the subcommand, the ideographic space a Japanese IME types included,
+    and the subcommand reads through NFKC so ``ａｄｄ`` is ``add``; the rest keeps its
+    full-width brackets and kana for the parsers and the titles they store.
+
+    Returns:
+        ``(subcommand, rest)``; both empty for blank text, ``rest`` stripped.
+    """
+    parts = text.split(maxsplit=1)
+    if not parts:
+        return "", ""
+    return normalize(parts[0]), parts[1].strip() if len(parts) > 1 else ""
 
 
 def error_text(lang: str, error: UserError) -> str:

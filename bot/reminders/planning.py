@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.parsing import parse_offset, parse_offsets
+from bot.dates import parse_offset, parse_offsets
 from bot.reminders import kinds
 from bot.reminders.timing import (
     AGENDA_CALL_LEAD,

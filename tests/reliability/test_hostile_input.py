@@ -3,7 +3,8 @@
 Every answer is a 200 inside Slack's 3 seconds with a message (or an opened modal), never a
 5xx, a traceback or the "please try again" of an unhandled error, and afterwards the
 database holds no half-written record. The parsers have their own property tests
-(tests/unit/test_parsing.py); this one throws the same kind of input at the whole stack.
+(tests/unit/test_parsing.py, test_dates.py, test_vocabulary.py); this one throws the same
+kind of input at the whole stack.
 """
 
 from __future__ import annotations

@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from bot import agenda, agenda_changes, bodies, meetings
+from bot import agenda, agenda_changes, agenda_deadlines, bodies, meetings
 from bot.agenda import Submission
 from bot.calendar import BusinessCalendar
 from bot.clock import MovableClock
 from bot.deps import Deps
 from bot.errors import Forbidden, NotFound, UserError
 from bot.meetings import Schedule
-from bot.parsing import parse_ref
 from bot.permissions import Actor
+from bot.vocabulary import parse_ref
 from storage.models import AgendaItem, Body, Meeting
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -170,10 +170,10 @@ def test_deadline_counts_business_days_and_a_holiday_moves_it() -> None:
     body = Body(agenda_deadline="5bd", materials_deadline="2bd")
     # Tue 2027-07-20: Mon 07-19 is 海の日, so five business days back is Mon 07-12.
     start = datetime(2027, 7, 20, 11, 0, tzinfo=TOKYO)
-    found = agenda.deadlines_for(body, start, CAL, TOKYO)
+    found = agenda_deadlines.deadlines_for(body, start, CAL, TOKYO)
     assert found.agenda == datetime(2027, 7, 12, 11, 0, tzinfo=TOKYO)
     assert found.materials == datetime(2027, 7, 15, 11, 0, tzinfo=TOKYO)
-    no_holidays = agenda.deadlines_for(body, start, BusinessCalendar(country=None), TOKYO)
+    no_holidays = agenda_deadlines.deadlines_for(body, start, BusinessCalendar(country=None), TOKYO)
     assert no_holidays.agenda == datetime(2027, 7, 13, 11, 0, tzinfo=TOKYO)
 
 
@@ -200,9 +200,9 @@ def test_lock_freezes_numbers_and_refuses_members(deps: Deps) -> None:
         first = submit(s, meeting, "proposal", "一", now, MEMBER).item.id
         submit(s, meeting, "proposal", "二", now, MEMBER)
         with pytest.raises(Forbidden):
-            agenda.lock_agenda(s, meeting, actor=MEMBER, now=now)
-        assert agenda.lock_agenda(s, meeting, actor=SEC, now=now)
-        assert not agenda.lock_agenda(s, meeting, actor=SEC, now=now)
+            agenda_deadlines.lock_agenda(s, meeting, actor=MEMBER, now=now)
+        assert agenda_deadlines.lock_agenda(s, meeting, actor=SEC, now=now)
+        assert not agenda_deadlines.lock_agenda(s, meeting, actor=SEC, now=now)
         with pytest.raises(Forbidden) as locked:
             submit(s, meeting, "proposal", "三", now, MEMBER)
         assert locked.value.key == "agenda.locked"
@@ -211,7 +211,7 @@ def test_lock_freezes_numbers_and_refuses_members(deps: Deps) -> None:
         # Frozen: the withdrawn item keeps its number and the new one comes after.
         assert [n for _, n, _ in numbers(s, meeting)] == [1, 2, 3]
         assert added.item.number == 3
-        agenda.unlock_agenda(s, meeting, actor=SEC, now=now)
+        agenda_deadlines.unlock_agenda(s, meeting, actor=SEC, now=now)
         assert [(n, t) for _, n, t in numbers(s, meeting)] == [(1, "二"), (2, "三"), (None, "一")]
 
 

@@ -16,8 +16,8 @@ from bot.decisions import (
 )
 from bot.deps import Deps
 from bot.errors import Forbidden, NotFound, UserError
-from bot.parsing import parse_ref
 from bot.permissions import Actor
+from bot.vocabulary import parse_ref
 from storage.models import AuditEntry, Body, Decision
 from tests.unit.decision_records import NOW, SEC, make_body, make_item, make_meeting
 

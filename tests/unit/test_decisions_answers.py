@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.answers import Presenter, answer_question, pending_text
-from bot.decision_access import NO_CLEARANCE, Clearance
 from bot.decisions import record_decision
 from bot.deps import Deps
+from bot.disclosure import NO_CLEARANCE, Clearance
 from storage.models import AgendaItem, Body
 from tests.unit.decision_records import NOW, SEC, make_body, make_item, make_meeting
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 import bot.decisions
 from bot.decisions import record_decision
 from bot.deps import Deps
-from bot.parsing import Outcome
+from bot.vocabulary import Outcome
 from storage.models import AgendaItem, Decision
 from tests.unit.decision_records import NOW, SEC, make_body, make_item, make_meeting
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from bot import agenda, agenda_changes, materials, meetings
+from bot import agenda, agenda_changes, agenda_deadlines, materials, meetings
 from bot.deps import Deps
 from bot.errors import Forbidden, UserError
 from bot.numbering import format_label
@@ -162,7 +162,7 @@ def test_labels_are_frozen_at_lock_and_later_ones_come_after(deps: Deps) -> None
         three = submit(s, meeting, "report", "三", now).item.id
         add(s, one, "A", now)
         add(s, two, "B", now)
-        agenda.lock_agenda(s, meeting, actor=SEC, now=now)
+        agenda_deadlines.lock_agenda(s, meeting, actor=SEC, now=now)
         agenda_changes.withdraw_item(s, agenda.get_item(s, one), actor=SEC, now=now)
         add(s, two, "B2", now)
         add(s, three, "C", now)
