@@ -42,6 +42,8 @@ def announcement_text(deps: Deps, meeting: MeetingView, body: Body, parent_of: s
         agenda_deadline=local_date_time(deadline, lang, tz),
         parent_of=parent_of,
         ref=meeting.ref,
+        cancelled=meeting.status == "cancelled",
+        cancel_reason=meeting.cancel_reason,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import fieldlimits
 from bot.calendar import BusinessCalendar
 from bot.clock import Clock
 from bot.config import Config
@@ -27,6 +28,7 @@ class Deps:
     calendar: BusinessCalendar = field(init=False)
 
     def __post_init__(self) -> None:
+        fieldlimits.install()
         object.__setattr__(self, "t", Translator(self.config.lang))
         object.__setattr__(
             self, "calendar", BusinessCalendar(country=self.config.holidays_country or None)

@@ -176,14 +176,9 @@ def get_meeting(session: Session, meeting_id: int) -> Meeting:
     return meeting
 
 
-def current_meeting(session: Session, body: Body, now: datetime, purpose: str) -> Meeting:
-    """The meeting a command means when it names none.
-
-    The one in progress (started, not ended) first; otherwise the next scheduled meeting
-    (``purpose="upcoming"``: /agenda, /materials) or the last one held (``purpose="held"``:
-    /decision, /minutes, /agenda carry).
-    """
-    in_progress = session.scalar(
+def meeting_in_progress(session: Session, body: Body, now: datetime) -> Meeting | None:
+    """The body's meeting that has started (recorded or by the clock) and not ended."""
+    return session.scalar(
         select(Meeting)
         .where(
             Meeting.body_id == body.id,
@@ -197,6 +192,16 @@ def current_meeting(session: Session, body: Body, now: datetime, purpose: str) -
         .order_by(Meeting.starts_at.desc())
         .limit(1)
     )
+
+
+def current_meeting(session: Session, body: Body, now: datetime, purpose: str) -> Meeting:
+    """The meeting a command means when it names none.
+
+    The one in progress (started, not ended) first; otherwise the next scheduled meeting
+    (``purpose="upcoming"``: /agenda, /materials) or the last one held (``purpose="held"``:
+    /decision, /minutes, /agenda carry).
+    """
+    in_progress = meeting_in_progress(session, body, now)
     if in_progress is not None:
         return in_progress
     if purpose == "upcoming":
@@ -267,7 +272,9 @@ def move_meeting(
     reminders move with it."""
     require_secretariat(session, meeting.body, actor, action="move")
     if meeting.status != "scheduled":
-        raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
+        raise UserError(
+            "meeting.not_scheduled", ref=f"M{meeting.id}", status=f"meeting.status_{meeting.status}"
+        )
     start, end = _moments(when, tz)
     if start < now:
         raise UserError("meeting.in_the_past", usage="usage.meeting.move")
@@ -285,7 +292,9 @@ def cancel_meeting(
     """Cancel a scheduled meeting; it no longer counts for 第N回."""
     require_secretariat(session, meeting.body, actor, action="cancel")
     if meeting.status != "scheduled":
-        raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
+        raise UserError(
+            "meeting.not_scheduled", ref=f"M{meeting.id}", status=f"meeting.status_{meeting.status}"
+        )
     meeting.status = "cancelled"
     meeting.cancel_reason = reason
     record(session, now, actor.user_id, "meeting.cancel", meeting.body_id, "meeting", meeting.id)
@@ -300,7 +309,9 @@ def start_meeting(
     """Record the actual start time."""
     require_secretariat(session, meeting.body, actor, action="start")
     if meeting.status == "cancelled":
-        raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
+        raise UserError(
+            "meeting.not_scheduled", ref=f"M{meeting.id}", status=f"meeting.status_{meeting.status}"
+        )
     if meeting.actual_start is None:
         meeting.actual_start = now
     record(session, now, actor.user_id, "meeting.start", meeting.body_id, "meeting", meeting.id)
@@ -311,9 +322,14 @@ def end_meeting(session: Session, meeting: Meeting, *, actor: Actor, now: dateti
     """Record the actual end time; the meeting is held."""
     require_secretariat(session, meeting.body, actor, action="end")
     if meeting.status == "cancelled":
-        raise UserError("meeting.not_scheduled", ref=f"M{meeting.id}", status=meeting.status)
+        raise UserError(
+            "meeting.not_scheduled", ref=f"M{meeting.id}", status=f"meeting.status_{meeting.status}"
+        )
     if meeting.actual_start is None:
         meeting.actual_start = min(now, meeting.starts_at)
+    if meeting.actual_end is not None:
+        # The end time goes into the minutes (〔11:58 終了〕): ending again must not move it.
+        raise UserError("meeting.already_ended", ref=f"M{meeting.id}")
     meeting.actual_end = now
     meeting.status = "held"
     record(session, now, actor.user_id, "meeting.end", meeting.body_id, "meeting", meeting.id)

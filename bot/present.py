@@ -34,3 +34,16 @@ def local_date_time(moment: datetime, lang: str, tz: ZoneInfo) -> str:
 def disclosure_label(disclosure: str, lang: str) -> str:
     """公開 / 非公開 / 一部非公開 (public / closed / partly closed)."""
     return t(lang, f"disclosure.{disclosure}")
+
+
+def offset_words(offsets: str, lang: str) -> str:
+    """``5bd,1h`` as words: 5開庁日・1時間 / 5 business days, 1 hour."""
+    words = []
+    for part in (p.strip() for p in offsets.split(",")):
+        amount, unit = part.rstrip("bdhm"), part.lstrip("0123456789")
+        if not amount.isdigit() or unit not in ("m", "h", "d", "bd"):
+            words.append(part)
+            continue
+        one = "one" if amount == "1" else "many"
+        words.append(t(lang, f"offset.{unit}.{one}", n=amount))
+    return t(lang, "offset.separator").join(w for w in words if w)

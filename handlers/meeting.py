@@ -115,7 +115,8 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
     args = command_args(rest, ("fy", "body"), usage)
     deps = ctx.deps
     today = deps.clock.now().astimezone(deps.config.tz).date()
-    fy_value = args.get("fy")
+    # "/meeting list all" reads as fy=all; a lone year or 令和9年度 as fy=…
+    fy_value = args.get("fy") or (args.positional[0] if args.positional else None)
     fiscal_year: int | None = fiscal_year_of(today, deps.config.fy_start_month)
     if fy_value is not None:
         fiscal_year = _fiscal_year(fy_value, usage)
@@ -261,9 +262,16 @@ def _start_or_end(ctx: CommandContext, rest: str, *, ending: bool) -> Reply:
     deps = ctx.deps
     with deps.unit_of_work() as s:
         body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
-        meeting = meetings.resolve_meeting(
-            s, body, _meeting_ref(args, usage), deps.clock.now(), "held" if ending else "upcoming"
-        )
+        ref = _meeting_ref(args, usage)
+        if ending and ref is None:
+            found = meetings.meeting_in_progress(s, body, deps.clock.now())
+            if found is None:
+                raise UserError("meeting.none_in_progress", body=body.name, usage=usage)
+            meeting = found
+        else:
+            meeting = meetings.resolve_meeting(
+                s, body, ref, deps.clock.now(), "held" if ending else "upcoming"
+            )
         change = meetings.end_meeting if ending else meetings.start_meeting
         view = change(s, meeting, actor=actor_for(ctx, s), now=deps.clock.now())
     moment = view.actual_end if ending else view.actual_start

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import bodies
 from bot.errors import UserError
+from bot.present import offset_words
 from bot.reminders.timing import ReminderPolicy
 from bot.text import user_mention
 from bot.vocabulary import parse_role, parse_user_mention
@@ -35,6 +36,10 @@ def set_member(ctx: CommandContext, rest: str) -> Reply:
     """``/meeting member @user <role> [title=] [body=]``: add or change a roster entry."""
     usage = "usage.meeting.member"
     args = command_args(rest, ("title", "body"), usage)
+    if len(args.positional) > 2:
+        raise UserError(
+            "meeting.member_extra_words", words=" ".join(args.positional[2:]), usage=usage
+        )
     if len(args.positional) != 2:
         raise UserError("meeting.member_needs_user_role", usage=usage)
     try:
@@ -91,10 +96,16 @@ def configure_body(ctx: CommandContext, rest: str) -> Reply:
         ctx.t(
             "meeting.config_done",
             body=view.name,
-            agenda_deadline=view.agenda_deadline,
-            materials_deadline=view.materials_deadline,
-            reminders=view.reminders,
+            agenda_deadline=offset_words(view.agenda_deadline, ctx.lang),
+            materials_deadline=offset_words(view.materials_deadline, ctx.lang),
+            reminders=(
+                ctx.t("meeting.reminders_at", when=offset_words(view.reminders, ctx.lang))
+                if view.reminders
+                else ctx.t("meeting.no_reminders")
+            ),
             disclosure=ctx.t(f"disclosure.{view.disclosure}"),
+            reason=view.disclosure_reason or "-",
+            minutes_disclosure=ctx.t(f"disclosure.{view.minutes_disclosure or view.disclosure}"),
             template=view.template or ctx.t("meeting.template_default"),
         )
     )

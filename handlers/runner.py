@@ -20,7 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import has, t
 from bot.parsing import Args, check_length, parse_args
 from bot.text import escape_mrkdwn, normalize, strip_invisible
 
@@ -89,11 +89,19 @@ def split_subcommand(text: str) -> tuple[str, str]:
     return normalize(parts[0]), parts[1].strip() if len(parts) > 1 else ""
 
 
+LABELS = ("action.", "field.", "meeting.status_")
+
+
+def _label(lang: str, key: str) -> str:
+    return t(lang, key) if has(key) else key.rpartition(".")[2]
+
+
 def error_text(lang: str, error: UserError) -> str:
     """The message for a mistake, followed by the right form when one is known."""
-    # A parameter may itself name a catalog entry (an action's label), shown translated.
+    # A parameter may itself name a catalog entry (an action's or a field's label), shown
+    # translated; a field without a label shows its column name.
     params = {
-        name: t(lang, value) if isinstance(value, str) and value.startswith("action.") else value
+        name: _label(lang, value) if isinstance(value, str) and value.startswith(LABELS) else value
         for name, value in error.params.items()
     }
     # The mistake is shown back as typed: escaped, so it cannot ping or link (<!channel>).

@@ -138,6 +138,12 @@ def test_move_and_cancel_update_the_announcement(harness: Harness) -> None:
     harness.command("/meeting", f"cancel M{meeting_id} 議題なしのため")
     thread = harness.slack.messages(channel=C_MAIN)
     assert any("中止" in m.text for m in thread)
+    announcement = harness.slack.calls("chat.update")[-1].params
+    assert "は中止になりました" in announcement["text"] and "議題なしのため" in announcement["text"]
+    assert "出欠" not in announcement["text"] and "actions" not in str(announcement["blocks"])
+    again = harness.command("/meeting", f"cancel M{meeting_id}").text
+    assert "「中止」" in again and "cancelled" not in again
+    assert f"M{meeting_id}" in harness.command("/meeting", "list all").text
 
 
 def test_config_member_and_start_end(harness: Harness) -> None:
@@ -145,9 +151,11 @@ def test_config_member_and_start_end(harness: Harness) -> None:
     answer = harness.command(
         "/meeting", "config agenda_deadline=3bd reminders=2bd,30m disclosure=closed"
     )
-    assert "3bd" in answer.text and "2bd,30m" in answer.text
+    assert "会議の3開庁日前" in answer.text and "会議の2開庁日・30分前" in answer.text
     bad = harness.command("/meeting", "config agenda_deadline=soon")
     assert "soon" in bad.text
+    extra = harness.command("/meeting", f"member <@{U_CHAIR}> chair 副区長").text
+    assert "余分な語「副区長」" in extra and "title=" in extra
     member = harness.command("/meeting", f"member <@{U_CHAIR}|honbucho> chair title=副区長")
     assert "副区長" in member.text
     meeting_id = harness.schedule()
@@ -161,6 +169,10 @@ def test_config_member_and_start_end(harness: Harness) -> None:
     assert "11:02" in harness.command("/meeting", "start").text
     harness.clock.set(start + timedelta(minutes=58))
     assert "11:58" in harness.command("/meeting", "end").text
+    harness.clock.set(start + timedelta(minutes=75))
+    again = harness.command("/meeting", f"end M{meeting_id}").text
+    assert "すでに終了" in again
+    assert "進行中の会議はありません" in harness.command("/meeting", "end").text
     with harness.deps.session_factory() as s:
         meeting = s.get(Meeting, meeting_id)
         assert meeting is not None and meeting.status == "held"
@@ -283,3 +295,15 @@ def test_an_older_press_arriving_late_does_not_override_a_newer_one(harness: Har
         assert s.scalar(select(Attendance.status)) == "present"
     told = [m.text for m in harness.slack.ephemerals(user=U_MEMBER)]
     assert told[-2:] == ["欠席で登録しました。", "出席で登録しました。"]
+
+
+def test_text_longer_than_its_field_is_refused_on_both_databases(harness: Harness) -> None:
+    harness.setup_body()
+    long_place = "あ" * 301
+    answer = harness.command("/meeting", f"schedule 2027-06-24 11:00-12:00 place={long_place}")
+    assert "開催場所が長すぎます（301文字）" in answer.text and "300文字以内" in answer.text
+    title = harness.command("/meeting", f"member <@{U_CHAIR}> chair title={'長' * 201}").text
+    assert "役職が長すぎます" in title
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == 0
+    assert harness.slack.messages(channel=C_MAIN) == []
