@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,14 +27,24 @@ from sqlalchemy.orm import Session
 
 from bot.bodies import descendant_ids
 from bot.calendar import format_date
-from bot.decisions import DecisionView, current_decision, decision_views, pending_decisions
+from bot.decisions import (
+    DecisionView,
+    current_decision,
+    decision_view,
+    decision_views,
+    get_decision,
+    pending_decisions,
+    resolve_item,
+)
 from bot.disclosure import Clearance, bodies_with_hidden_decisions, hidden_item_ids
+from bot.errors import UserError
 from bot.i18n import t
 from bot.meetings import MeetingView, meeting_view
 from bot.present import meeting_title
 from bot.render import render_slack
 from bot.search import closest_titles, search_decisions
 from bot.text import Mrkdwn, truncate, user_mention
+from bot.vocabulary import parse_ref
 from storage.models import AgendaItem, Body
 
 LinkFor = Callable[[MeetingView], Mrkdwn | None]
@@ -83,7 +93,7 @@ class Presenter:
         if view.pending and view.due_date is not None:
             days = view.overdue_days(self.today)
             if days:
-                overdue = self.t("search.overdue", days=days)
+                overdue = self.t(f"search.overdue.{plural(days)}", days=days)
             elif view.due_date == self.today:
                 overdue = self.t("search.due_today")
         return {
@@ -100,9 +110,13 @@ class Presenter:
             "supersedes": f"D{view.supersedes_id}" if view.supersedes_id else None,
         }
 
-    def state(self, view: DecisionView) -> str:
-        if view.status == "open" and view.pending:
+    def state(self, view: DecisionView) -> str | None:
+        """The status label: pending, closed or superseded. An open decision that is not
+        pending (approved or noted, with no owner and due date) is simply decided: none."""
+        if view.pending:
             return self.t("decision.state.pending")
+        if view.status == "open":
+            return None
         return self.t(f"decision.state.{view.status}")
 
     def hidden_note(
@@ -118,7 +132,9 @@ class Presenter:
             where = self.where_to_ask(v.meeting.body_name, depts.get(v.meeting.body_id))
             if where not in places:
                 places.append(where)
-        return self.t("search.hidden_note", count=len(hidden), where=self.join(places))
+        return self.t(
+            f"search.hidden_note.{plural(len(hidden))}", count=len(hidden), where=self.join(places)
+        )
 
     def join(self, places: Sequence[str]) -> str:
         shown = list(places[:PLACES_NAMED])
@@ -130,6 +146,11 @@ class Presenter:
         if dept:
             return self.t("search.where", body=body, dept=dept)
         return self.t("search.where_no_dept", body=body)
+
+
+def plural(count: int) -> str:
+    """The catalog suffix for ``count`` things: ``one`` or ``many`` (English needs both)."""
+    return "one" if count == 1 else "many"
 
 
 def _departments(session: Session, views: Sequence[DecisionView]) -> dict[int, str | None]:
@@ -246,6 +267,81 @@ def _no_match(
     )
 
 
+def answer_reference(
+    session: Session, question: str, *, body: Body | None, presenter: Presenter, now: datetime
+) -> str | None:
+    """The answer to a question that is a reference: ``D5`` that decision, ``A34`` or ``議案2``
+    (in the current meeting of ``body``: in progress, else the last held) that item's current
+    decision. None when the question is no such reference (it is searched as words then).
+
+    A non-public decision or item reads 「（非公開）」 where the place may not show it, as in
+    the pending list: a reference names no words, so nothing depends on hidden text.
+    """
+    try:
+        ref = parse_ref(question)
+    except UserError:
+        return None
+    if ref.kind not in ("decision", "item", "item_in_meeting") or ref.number is None:
+        return None
+    shown_query = truncate(question.strip(), 80)
+    view: DecisionView | None = None
+    item: AgendaItem | None = None
+    try:
+        if ref.kind == "decision":
+            view = decision_view(session, get_decision(session, ref.number))
+        elif ref.kind == "item":
+            item = session.get(AgendaItem, ref.number)
+        elif body is not None:
+            item = resolve_item(session, body, ref, now)
+    except UserError:
+        pass
+    if view is None and item is not None:
+        current = current_decision(session, item.id)
+        if current is None:
+            return _undecided_item(session, item, presenter)
+        view = decision_view(session, current)
+    if view is None:
+        return render_slack(
+            "answer_none",
+            presenter.lang,
+            message=presenter.t("search.ref_not_found", query=shown_query),
+            suggestions=[],
+            hidden_note=None,
+        )
+    heading = (
+        presenter.t("search.ref_heading_decision", ref=view.ref)
+        if ref.kind == "decision"
+        else presenter.t(
+            "search.ref_heading_item",
+            item=presenter.item_label(view.item_kind, view.item_number, view.item_id),
+        )
+    )
+    return render_slack(
+        "answer",
+        presenter.lang,
+        language=presenter.lang,
+        heading=heading,
+        decisions=[presenter.line(view)],
+        hidden_note=presenter.hidden_note([view], _departments(session, [view])),
+    )
+
+
+def _undecided_item(session: Session, item: AgendaItem, presenter: Presenter) -> str:
+    meeting = meeting_view(session, item.meeting)
+    hidden = (item.private or meeting.is_non_public) and not presenter.clearance.allows(
+        meeting.body_id
+    )
+    message = presenter.t(
+        "search.ref_undecided",
+        item=presenter.item_label(item.kind, item.number, item.id),
+        title=presenter.t("decision.hidden") if hidden else item.title,
+        meeting=meeting_title(meeting, presenter.lang),
+    )
+    return render_slack(
+        "answer_none", presenter.lang, message=message, suggestions=[], hidden_note=None
+    )
+
+
 def pending_text(session: Session, body: Body, presenter: Presenter) -> str:
     """The pending decisions of ``body`` and its sub-bodies, oldest due date first; those
     shown as 「（非公開）」 come last, by reference, so their order tells nothing of their due
@@ -258,7 +354,7 @@ def pending_text(session: Session, body: Body, presenter: Presenter) -> str:
         presenter.lang,
         language=presenter.lang,
         heading=presenter.t("search.pending_heading", body=body.name),
-        none=presenter.t("search.pending_none", body=body.name),
+        none_text=presenter.t("search.pending_none", body=body.name),
         decisions=[presenter.line(v) for v in views],
         hidden_note=presenter.hidden_note(views, _departments(session, views)),
     )

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.answers import Presenter, answer_question, pending_text, posted_text
+from bot.answers import Presenter, answer_question, answer_reference, pending_text, posted_text
 from bot.bodies import body_for_channel
 from bot.decisions import decision_view, get_decision
 from bot.deps import Deps
@@ -102,21 +102,27 @@ def answer_in_channel(
     question: str,
     thread_ts: str | None,
     client: WebClient,
+    *,
+    body_name: str | None = None,
 ) -> None:
     """Answer ``question`` (or, when empty, list the pending decisions) in ``channel``.
 
-    The channel's body and its sub-bodies are searched; a channel with no body searches
-    every body (each decision still shown in full only where its body allows).
+    The channel's body (or ``body_name``'s) and its sub-bodies are searched; a channel with
+    no body searches every body (each decision still shown in full only where its body
+    allows). A question that is a reference (``D5``, ``A34``, ``議案2``) is answered with that
+    decision, or that item's current one.
     """
     with deps.unit_of_work() as s:
         presenter = presenter_for(deps, s, client, channel, user_id or None)
         body: Body | None
         try:
-            body = body_for_channel(s, channel)
+            body = body_for_channel(s, channel, body_name)
         except UserError:
             body = None
         if question:
-            text = answer_question(s, question, body=body, presenter=presenter)
+            text = answer_reference(
+                s, question, body=body, presenter=presenter, now=deps.clock.now()
+            ) or answer_question(s, question, body=body, presenter=presenter)
         elif body is not None:
             text = pending_text(s, body, presenter)
         else:
@@ -144,7 +150,10 @@ def post_decision(deps: Deps, decision_id: int, client: WebClient, closing: bool
         line = presenter.line(view)
         resolution = ""
         if view.resolution and not line["hidden"]:
-            resolution = escape_mrkdwn(truncate(view.resolution, 300))
+            resolution = deps.t(
+                "decision.closed_resolution",
+                resolution=escape_mrkdwn(truncate(view.resolution, 300)),
+            )
         text = deps.t(
             "decision.closed_notice",
             ref=view.ref,

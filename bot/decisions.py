@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 import bot.search  # noqa: F401  (installs the index hook: decisions are searchable at once)
 from bot.audit import record
 from bot.bodies import descendant_ids
+from bot.calendar import format_date
 from bot.errors import Forbidden, NotFound, UserError
 from bot.i18n import t
 from bot.meetings import MeetingView, meeting_view, resolve_meeting
@@ -208,13 +209,18 @@ def record_decision(
             text is too long. ``Forbidden`` for anyone but the secretariat.
     """
     meeting = item.meeting
-    require_secretariat(session, meeting.body, actor, action="/decision")
+    require_secretariat(session, meeting.body, actor, action="decision_record")
     if meeting.status == "cancelled":
         raise UserError("decision.meeting_cancelled", meeting=f"M{meeting.id}")
     if item.status == "withdrawn":
         raise UserError("decision.item_withdrawn", item=f"A{item.id}")
     if due is not None and due < today:
-        raise UserError("decision.due_in_past", due=due.isoformat(), usage="usage.decision.record")
+        raise UserError(
+            "decision.due_in_past",
+            due_ja=format_date(due, "ja"),
+            due_en=format_date(due, "en"),
+            usage="usage.decision.record",
+        )
     if text is not None and len(text) > MAX_TEXT:
         raise UserError("error.too_long", length=len(text), limit=MAX_TEXT)
     if owner_dept is not None and len(owner_dept) > MAX_DEPT:

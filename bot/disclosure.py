@@ -2,22 +2,22 @@
 
 Non-public content is an agenda item flagged private, a private material, or anything of a
 meeting whose meeting or minutes disclosure is not public (非公開 / 一部非公開). It may be shown
-in full only in a place that is both
+in full only in a safe place, asked afresh of Slack
+(:attr:`bot.slackinfo.ChannelInfo.safe_for_non_public`):
 
-1. a private channel or DM not shared with another organisation, asked afresh of Slack
-   (:attr:`bot.slackinfo.ChannelInfo.safe_for_non_public`), and
-2. a place of the body concerned: a channel that *belongs* to it (its own home channel, the
-   home channel of its parent, or of any body under it at any depth), or the bot's 1:1 DM with
-   a user who may read the body's non-public content (on its roster, or its secretariat — the
-   secretariat of a body above it and a workspace admin included).
+1. any private channel (a group DM included) not shared with another organisation — whichever
+   body it is the channel of, as the product contract says; or
+2. the bot's 1:1 DM with a user, showing only what that user may read (a body on whose roster
+   they are, or which they run as secretariat — the secretariat of a body above it and a
+   workspace admin included), and only when that user is the one asking. Anyone can DM a bot,
+   so a DM is not safe by itself.
 
-An answer only the requester sees (ephemeral) needs less: a requester who may read the body's
-non-public content, in any private channel or DM not shared outside.
-
-Everywhere else only the public version is shown: a non-public item reads 「（非公開）」 with its
-reference and number. A :class:`Clearance` says which bodies a place may show in full, so one
-answer about several bodies applies the rule per body; the single-body checks
-(:func:`safe_place`, :func:`may_see_non_public`) are that same clearance asked about one body.
+Public channels, channels shared with another organisation and channels Slack cannot describe
+are never safe. Everywhere else only the public version is shown: a non-public item reads
+「（非公開）」 with its reference and number. A :class:`Clearance` says which bodies a place may
+show in full, so one answer about several bodies applies the rule per body; the single-body
+checks (:func:`safe_place`, :func:`may_see_non_public`) are that same clearance asked about one
+body.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot.bodies import descendant_ids
+from bot.errors import Forbidden
 from bot.permissions import Actor
 from bot.slackinfo import ChannelInfo, channel_info
+from bot.text import channel_mention
 from storage.models import AgendaItem, Body, Decision, Meeting, RosterEntry, SlackUser
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,10 @@ FULL_CLEARANCE = Clearance(everything=True)
 
 def channel_clearance(session: Session, channel_id: str) -> Clearance:
     """The bodies ``channel_id`` belongs to (whether it is private is not asked here).
+
+    Not a disclosure question any more (any safe place shows every body's content): it says
+    where a body's work is done — where ``/minutes note`` is taken, and from where a command
+    may name one of the body's meetings.
 
     A channel belongs to the bodies it is home to, to the bodies directly under them (it is
     their parent's channel) and to every body above them (it is the channel of one of their
@@ -141,6 +147,32 @@ def may_see_non_public(session: Session, body: Body, reader: Actor) -> bool:
     return body.id in _reader_body_ids(session, reader.user_id) or reader.is_workspace_admin()
 
 
+def may_act_for(session: Session, body: Body, channel_id: str, actor: Actor) -> bool:
+    """Whether ``actor``, in ``channel_id``, may name one of ``body``'s meetings explicitly
+    (``M12``): the command comes from one of the body's channels (:func:`belongs_to`), or the
+    actor may read its non-public content (roster, secretariat, workspace admin). Otherwise
+    anyone in any public channel could submit to, or list, another body's closed meeting."""
+    return belongs_to(session, body, channel_id) or may_see_non_public(session, body, actor)
+
+
+def require_acting_for(
+    session: Session, body: Body, channel_id: str, actor: Actor, *, ref: str
+) -> None:
+    """Refuse an explicit reference ``ref`` to a meeting of ``body`` unless
+    :func:`may_act_for` allows it.
+
+    Raises:
+        Forbidden: ``perm.meeting_of_other_body`` (nothing is read or written).
+    """
+    if not may_act_for(session, body, channel_id, actor):
+        raise Forbidden(
+            "perm.meeting_of_other_body",
+            ref=ref,
+            body=body.name,
+            channel=channel_mention(body.channel_id),
+        )
+
+
 def cached_reader(session: Session, user_id: str) -> Actor:
     """``user_id`` as a reader whose admin flag is the cached one (no Web API call; an unknown
     user is not an admin): for pages built without waiting on Slack, such as App Home."""
@@ -181,9 +213,9 @@ def place_clearance(
 
     ``reader`` is who asked (None for the bot's own posts). A public or shared channel shows
     nothing non-public. A 1:1 DM shows what its user may read, and only when that user is the
-    one who asked: whoever else names it gets nothing. A group DM has readers besides the
-    requester, so it counts like any private channel, by the bodies it belongs to (in practice
-    none, unless a body was set up there).
+    one who asked: whoever else names it gets nothing. Any other private place not shared with
+    another organisation — a private channel of any body, or of none, and a group DM — shows
+    everything.
     """
     if not where.safe_for_non_public:
         return NO_CLEARANCE
@@ -193,7 +225,7 @@ def place_clearance(
             if reader is None or partner is None or partner != reader.user_id:
                 return NO_CLEARANCE
             return reader_clearance(session, reader)
-    return channel_clearance(session, where.channel_id)
+    return FULL_CLEARANCE
 
 
 def clearance_for_place(
@@ -228,7 +260,7 @@ def safe_place(
         channel_id: where it would go.
         now: the current time.
         reader: who asked (for a DM, the one person who reads it); None for the bot's own
-            posts, which then go in full to the body's private channels only.
+            posts, which then go in full to private channels not shared outside only.
     """
     return clearance_for_place(session, client, channel_id, now, reader=reader).allows(body.id)
 
@@ -239,12 +271,12 @@ def safe_for_requester(
     """Whether an answer only ``reader`` sees (ephemeral, in ``channel_id``) may carry
     ``body``'s non-public content.
 
-    Nobody else reads it, so the channel need not be the body's; it must still be private (or a
-    DM) and not shared with another organisation, and ``reader`` must be allowed to read it.
+    An answer only the requester sees is held to the rule of the place: a private channel not
+    shared outside shows it to anyone in it (it could be posted there anyway), the bot's 1:1
+    DM only to a reader of the body, and a public or shared channel to nobody — even a roster
+    member, since the contract keeps non-public content out of such places altogether.
     """
-    if not may_see_non_public(session, body, reader):
-        return False
-    return channel_info(session, client, channel_id, now, fresh=True).safe_for_non_public
+    return safe_place(session, client, body, channel_id, now, reader=reader)
 
 
 # --- Search and lists that must not leak -----------------------------------------------------

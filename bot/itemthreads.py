@@ -12,7 +12,10 @@ messages posted only in a safe place (:mod:`bot.disclosure`): elsewhere nothing 
 posted — not even placeholders, whose threads would draw the closed discussion into the
 channel and into the minutes — and the secretariat is told why and what to do. In a public
 meeting, a non-public item in a place that is not safe is posted as 「（非公開）」 without its
-title, summary, presenter or materials.
+title, summary, presenter or materials, and without the invitation to reply: its thread is
+in a place everyone there reads, so replies and files shared in it never become the item's
+notes or materials (:func:`closed_thread_item`); the secretariat records them with
+``/minutes note``. The same holds for the thread of an item's submission message.
 
 Each item is marked when *its* message is posted (``AgendaItem.start_posted_at``), under a
 short claim (``start_claimed_at``) so that two instances, or ``/meeting start`` and the
@@ -25,16 +28,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.agenda import set_thread
+from bot.agenda import item_by_thread, set_thread
 from bot.deps import Deps
-from bot.disclosure import safe_place
+from bot.disclosure import is_non_public_item, safe_place
 from bot.i18n import t
 from bot.materials import materials_of_item
 from bot.meetings import get_meeting, meeting_view
@@ -80,6 +83,20 @@ def _live_items(session: Session, meeting_id: int) -> list[AgendaItem]:
         for i in ordered_items(session, meeting_id)
         if i.status in NUMBERED_STATUSES and i.number is not None
     ]
+
+
+def closed_thread_item(
+    session: Session, client: WebClient, channel: str, thread_ts: str, now: datetime
+) -> AgendaItem | None:
+    """The item whose thread ``thread_ts`` is, when its replies and files must not become its
+    notes or materials: it is non-public and ``channel`` is not a safe place for it (asked
+    afresh of Slack, only for a non-public item). None otherwise, or when it is no item's
+    thread.
+    """
+    item = item_by_thread(session, channel, thread_ts)
+    if item is None or not is_non_public_item(item):
+        return None
+    return None if safe_place(session, client, item.meeting.body, channel, now) else item
 
 
 def _item_text(deps: Deps, session: Session, item: AgendaItem, hidden: bool) -> str:

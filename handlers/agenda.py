@@ -21,7 +21,7 @@ from bot.agenda_post import (
     submitted_text,
 )
 from bot.agenda_view import meeting_has_non_public
-from bot.disclosure import safe_for_requester
+from bot.disclosure import require_acting_for, safe_for_requester
 from bot.errors import UserError
 from bot.parsing import Args
 from bot.permissions import require_secretariat
@@ -69,9 +69,12 @@ def _meeting(ctx: CommandContext, s: Session, args: Args, usage: str, purpose: s
 
 
 def _resolve(ctx: CommandContext, s: Session, args: Args, ref: Ref | None, purpose: str) -> Meeting:
-    # ``M12`` names its meeting wherever it is typed: no channel body is needed for it.
+    # ``M12`` names its meeting wherever it is typed, but only for someone who may act for
+    # its body: from one of the body's channels, or on its roster / secretariat.
     if ref is not None and ref.kind == "meeting" and ref.number is not None:
-        return meetings.get_meeting(s, ref.number)
+        meeting = meetings.get_meeting(s, ref.number)
+        require_acting_for(s, meeting.body, ctx.channel_id, actor_for(ctx, s), ref=f"M{meeting.id}")
+        return meeting
     body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
     return meetings.resolve_meeting(s, body, ref, ctx.deps.clock.now(), purpose)
 
@@ -149,8 +152,8 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
         meeting = _meeting(ctx, s, args, usage, "upcoming")
         agenda_deadlines.lock_if_due(s, meeting, deps.clock.now(), deps.calendar, deps.config.tz)
         meeting_id = meeting.id
-        # Only the requester sees it, but the full version still needs a requester on the
-        # body's roster or secretariat, in a private, unshared channel (body= included).
+        # Only the requester sees it, held to the rule of the place: full in a private
+        # channel not shared outside, or in the bot's DM with a reader of the body.
         public_only = not meeting_has_non_public(s, meeting) or not safe_for_requester(
             s, ctx.client, meeting.body, ctx.channel_id, actor_for(ctx, s), deps.clock.now()
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any
 
@@ -9,12 +10,19 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import bodies
+from bot.calendar import format_date
 from bot.dates import parse_date
 from bot.decision_posts import answer_in_channel, post_decision
-from bot.decisions import DecisionView, close_decision, record_decision, resolve_item
+from bot.decisions import (
+    DecisionView,
+    close_decision,
+    pending_decisions,
+    record_decision,
+    resolve_item,
+)
 from bot.errors import UserError
 from bot.reminders.timing import ReminderPolicy
-from bot.text import escape_mrkdwn, truncate, user_mention
+from bot.text import Mrkdwn, escape_mrkdwn, truncate, user_mention
 from bot.vocabulary import Ref, parse_outcome, parse_ref, parse_user_mention
 from handlers.common import actor_for
 from handlers.decision_modal import open_decision_modal
@@ -22,6 +30,7 @@ from handlers.runner import CommandContext, Reply, command_args, run_command, sp
 
 RECORD_USAGE = "usage.decision.record"
 CLOSE_USAGE = "usage.decision.close"
+DECISIONS_USAGE = "usage.decision.decisions"
 CLOSE_WORDS = ("close", "完了", "終了", "クローズ")
 
 
@@ -46,22 +55,26 @@ def _ref(value: str, usage: str) -> Ref:
 
 def recorded_text(ctx: CommandContext, view: DecisionView) -> str:
     """The ephemeral confirmation: the secretariat sees what it recorded, in full."""
-    owner = (
-        user_mention(view.owner_user_id)
-        if view.owner_user_id
-        else escape_mrkdwn(view.owner_dept or "") or None
+    owner: str | None = (
+        user_mention(view.owner_user_id) if view.owner_user_id else view.owner_dept or None
     )
     item = f"{ctx.t(f'decision.kind.{view.item_kind}')}{view.item_number or ''}"
+    # The pieces are catalog text with their parameters escaped already (ctx.t): Mrkdwn, so
+    # the whole message does not escape them a second time (a mention must stay a mention).
     return ctx.t(
         "decision.recorded",
         ref=view.ref,
         item=item,
-        title=escape_mrkdwn(view.item_title),
+        title=view.item_title,
         outcome=ctx.t(f"decision.outcome.{view.outcome}"),
-        owner=ctx.t("decision.recorded_owner", owner=owner) if owner else "",
-        due=ctx.t("decision.recorded_due", due=view.due_date.isoformat()) if view.due_date else "",
+        owner=Mrkdwn(ctx.t("decision.recorded_owner", owner=owner)) if owner else "",
+        due=(
+            Mrkdwn(ctx.t("decision.recorded_due", due=format_date(view.due_date, ctx.lang)))
+            if view.due_date
+            else ""
+        ),
         superseded=(
-            ctx.t("decision.recorded_supersedes", previous=f"D{view.supersedes_id}")
+            Mrkdwn(ctx.t("decision.recorded_supersedes", previous=f"D{view.supersedes_id}"))
             if view.supersedes_id
             else ""
         ),
@@ -144,16 +157,52 @@ def dispatch_decision(ctx: CommandContext) -> Reply:
     return _record(ctx, ctx.text)
 
 
+# ``body=`` (key read through NFKC, so ｂｏｄｙ＝ works) with its value, quoted or one word.
+_BODY_OPTION = re.compile(
+    r'(?<!\S)(?:body|ｂｏｄｙ)[=＝](「[^」]*」|『[^』]*』|"[^"]*"|“[^”]*”|＂[^＂]*＂|\S*)',
+    re.IGNORECASE,
+)
+
+_QUOTE_PAIRS = {"「": "」", "『": "』", '"': '"', "“": "”", "＂": "＂"}
+
+
+def split_body_option(text: str) -> tuple[str, str | None]:
+    """``/decisions`` text as (query, body name): ``body=`` is the one option it reads;
+    everything else, ``=`` signs and quotes included, is the question as asked.
+
+    Raises:
+        UserError: ``body=`` given twice or with no name.
+    """
+    found = list(_BODY_OPTION.finditer(text))
+    if not found:
+        return text.strip(), None
+    if len(found) > 1:
+        raise UserError("parse.duplicate_option", option="body", usage=DECISIONS_USAGE)
+    value = found[0].group(1)
+    if len(value) >= 2 and _QUOTE_PAIRS.get(value[0]) == value[-1]:
+        value = value[1:-1]
+    if not value.strip():
+        raise UserError("body.bad_name", usage=DECISIONS_USAGE)
+    query = " ".join(_BODY_OPTION.sub(" ", text).split())
+    return query, value.strip()
+
+
 def dispatch_decisions(ctx: CommandContext) -> Reply:
-    """``/decisions`` lists the pending decisions; ``/decisions <query>`` answers a question.
-    Both are posted in the channel after the ack (the channel's kind decides disclosure)."""
-    query = ctx.text
+    """``/decisions`` lists the pending decisions; ``/decisions <query>`` answers a question;
+    ``body=`` names another body than the channel's. Both are posted in the channel after the
+    ack (the channel's kind decides disclosure); "nothing pending" is said only to the asker,
+    as there is nothing for the channel to see."""
+    query, body_name = split_body_option(ctx.text)
     deps = ctx.deps
     with deps.unit_of_work() as s:
-        if not query:
-            # Fail in the ack when the channel has no body, rather than post nothing later.
-            bodies.body_for_channel(s, ctx.channel_id)
-    after = partial(answer_in_channel, deps, ctx.channel_id, ctx.user_id, query, None)
+        if not query or body_name:
+            # Fail in the ack when there is no such body, rather than post nothing later.
+            body = bodies.body_for_channel(s, ctx.channel_id, body_name)
+            if not query and not pending_decisions(s, body):
+                return Reply(ctx.t("search.pending_none", body=body.name))
+    after = partial(
+        answer_in_channel, deps, ctx.channel_id, ctx.user_id, query, None, body_name=body_name
+    )
     if not query:
         return Reply(ctx.t("decision.pending_coming"), after_ack=[after])
     return Reply(

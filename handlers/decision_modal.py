@@ -11,11 +11,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import bodies
+from bot.dates import parse_date
 from bot.decision_posts import post_decision
 from bot.decisions import record_decision, resolve_item
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
 from bot.reminders.timing import ReminderPolicy
+from bot.text import truncate
 from bot.vocabulary import Outcome, parse_outcome, parse_ref
 from handlers.common import make_actor
 from handlers.forms import state_value, text_input
@@ -100,12 +102,18 @@ def handle_submission(
         outcome = parse_outcome(state_value(values, "outcome") or "")
     except UserError as exc:
         errors["outcome"] = error_text(deps.lang, exc)
-    if state_value(values, "due"):
-        due = date.fromisoformat(state_value(values, "due") or "")  # a datepicker gives ISO dates
+    today = deps.clock.now().astimezone(deps.config.tz).date()
+    due_text = state_value(values, "due")
+    if due_text:
+        # A datepicker gives an ISO date, which parses too; a client that fills the field
+        # with text (the console) gets the same forms and errors as due= on the command.
+        try:
+            due = parse_date(due_text, today)
+        except UserError as exc:
+            errors["due"] = truncate(error_text(deps.lang, exc), 150)  # names the forms
     if errors or ref is None or outcome is None:
         ack(response_action="errors", errors=errors)
         return
-    today = deps.clock.now().astimezone(deps.config.tz).date()
     try:
         with deps.unit_of_work() as s:
             found = bodies.body_for_channel(s, _channel(view))

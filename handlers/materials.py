@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot import agenda, agenda_deadlines, bodies, materials, meetings
 from bot.agenda_post import send_ephemeral
 from bot.agenda_view import materials_chunks, meeting_has_non_public, pack_messages
-from bot.disclosure import safe_for_requester
+from bot.disclosure import require_acting_for, safe_for_requester
 from bot.errors import UserError
 from bot.parsing import Args
 from bot.vocabulary import parse_ref, parse_yes_no
@@ -109,14 +109,18 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
         if ref is not None and ref.kind not in ("meeting", "next", "last"):
             raise UserError("agenda.needs_meeting", usage=usage)
         if ref is not None and ref.kind == "meeting" and ref.number is not None:
-            # ``M12`` names its meeting wherever it is typed: no channel body is needed.
+            # ``M12`` names its meeting wherever it is typed, by someone who may act for its
+            # body (from one of its channels, or on its roster / secretariat).
             meeting = meetings.get_meeting(s, ref.number)
+            require_acting_for(
+                s, meeting.body, ctx.channel_id, actor_for(ctx, s), ref=f"M{meeting.id}"
+            )
         else:
             body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
             meeting = meetings.resolve_meeting(s, body, ref, now, "upcoming")
         agenda_deadlines.lock_if_due(s, meeting, now, deps.calendar, deps.config.tz)
-        # Only the requester sees it; the full version still needs a requester on the
-        # body's roster or secretariat, in a private channel not shared outside.
+        # Only the requester sees it, held to the rule of the place: full in a private
+        # channel not shared outside, or in the bot's DM with a reader of the body.
         public_only = not meeting_has_non_public(s, meeting) or not safe_for_requester(
             s, ctx.client, meeting.body, ctx.channel_id, actor_for(ctx, s), now
         )

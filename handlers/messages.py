@@ -2,7 +2,9 @@
 
 In an agenda item's thread (the message the bot posted for it at ``/meeting start``):
 a reply becomes a note for the minutes, an edit or deletion in Slack follows on the note, and
-files shared there become the item's materials. Everything else — the bot's own messages,
+files shared there become the item's materials — except in the thread of a non-public item
+in a place that may not show it (a public or shared channel): there nothing becomes a note or a
+material, and the author is told so, ephemerally. Everything else — the bot's own messages,
 other subtypes, messages outside item threads — is ignored.
 """
 
@@ -13,14 +15,18 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
+from bot.itemthreads import closed_thread_item
 from bot.materials import add_files_from_thread
 from bot.notes import delete_note_from_slack, edit_note_from_slack, note_from_reply
+from bot.numbering import NUMBERED_STATUSES
 from bot.slackinfo import user_info
 from handlers.common import make_actor
 from handlers.runner import error_text
+from storage.models import AgendaItem
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +41,17 @@ def _reply(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
     thread_ts, ts, user = event.get("thread_ts"), event.get("ts"), event.get("user")
     if not (thread_ts and ts and user) or thread_ts == ts:
         return
+    channel = str(event.get("channel", ""))
     with deps.unit_of_work() as s:
+        closed = closed_thread_item(s, client, channel, str(thread_ts), deps.clock.now())
+        if closed is not None:
+            started = closed.start_posted_at is not None or closed.meeting.actual_start
+            if started and closed.status in NUMBERED_STATUSES:  # it would have been a note
+                _tell(deps, client, channel, str(user), "minutes.thread_reply_not_noted", closed)
+            return
         note = note_from_reply(
             s,
-            channel=str(event.get("channel", "")),
+            channel=channel,
             thread_ts=str(thread_ts),
             ts=str(ts),
             user_id=str(user),
@@ -56,6 +69,12 @@ def _files(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
         return
     try:
         with deps.unit_of_work() as s:
+            closed = closed_thread_item(s, client, str(channel), str(thread_ts), deps.clock.now())
+            if closed is not None:
+                _tell(
+                    deps, client, str(channel), str(user), "minutes.thread_file_not_added", closed
+                )
+                return
             add_files_from_thread(
                 s,
                 channel=str(channel),
@@ -70,6 +89,17 @@ def _files(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
         client.chat_postEphemeral(
             channel=str(channel), user=str(user), text=error_text(deps.lang, exc)
         )
+
+
+def _tell(
+    deps: Deps, client: WebClient, channel: str, user: str, key: str, item: AgendaItem
+) -> None:
+    """Tell ``user`` alone why their reply or file in a non-public item's thread was kept
+    out of the item's notes or materials."""
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=deps.t(key, ref=f"A{item.id}"))
+    except SlackApiError as exc:  # a courtesy: nothing was recorded either way
+        log.warning("could not tell %s about A%s: %s", user, item.id, exc.response.get("error"))
 
 
 def _changed(deps: Deps, event: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ from bot.disclosure import belongs_to, place_clearance
 from bot.errors import UserError
 from bot.i18n import t
 from bot.meetings import get_meeting, meeting_view, resolve_meeting
+from bot.minutes.context import unnamed_people
 from bot.minutes.drafts import Draft, DraftSettings, full_draft_protection, make_draft
 from bot.minutes.render import check_template_name
 from bot.minutes.slack import post_draft, send_draft_by_dm
@@ -36,7 +37,7 @@ from bot.minutes.values import Protection
 from bot.parsing import Args
 from bot.permissions import require_secretariat
 from bot.present import meeting_title
-from bot.slackinfo import ChannelInfo, channel_info
+from bot.slackinfo import ChannelInfo, channel_info, user_info
 from bot.text import channel_mention, escape_mrkdwn, truncate
 from bot.vocabulary import Ref, parse_ref, parse_yes_no
 from handlers.common import actor_for, make_actor
@@ -51,6 +52,7 @@ from handlers.runner import (
 from storage.models import AgendaItem, Meeting
 
 log = logging.getLogger(__name__)
+_NAMES_PER_DRAFT = 20  # Slack is asked before the ack: bounded, and each name only once
 
 DM_ACTION = "minutes_send_dm"
 Subcommand = Callable[[CommandContext, str], Reply]
@@ -143,6 +145,14 @@ def _meeting(s: Session, ctx: CommandContext, ref: Ref | None, body_name: str | 
     return resolve_meeting(s, body, ref, ctx.deps.clock.now(), "held")
 
 
+def _learn_names(s: Session, client: WebClient, meeting: Meeting, deps: Deps) -> None:
+    """Ask Slack the names the minutes would otherwise lack (cached from then on), so the
+    attendees read as names rather than Slack ids; at most a handful per draft."""
+    now = deps.clock.now()
+    for user_id in unnamed_people(s, meeting)[:_NAMES_PER_DRAFT]:
+        user_info(s, client, user_id, now)
+
+
 def _destination(channel_id: str, draft: Draft) -> tuple[str, str | None]:
     """The meeting's thread when asked in its channel, else the channel itself."""
     if channel_id == draft.announcement_channel and draft.announcement_ts:
@@ -161,7 +171,7 @@ def _refusal(
     if where.is_ext_shared:
         key = "minutes.refused_shared"
     elif where.safe_for_non_public:
-        key = "minutes.refused_elsewhere"  # private, but not the body's (or a stranger's DM)
+        key = "minutes.refused_elsewhere"  # a DM that is not the requester's own with the bot
     else:
         key = "minutes.refused_public"
     text = ctx.t(
@@ -213,6 +223,7 @@ def _draft(ctx: CommandContext, rest: str) -> Reply:
             if not cleared.allows(meeting.body.id):
                 title = meeting_title(meeting_view(s, meeting), ctx.lang)
                 return _refusal(ctx, meeting, title, why, where, template)
+        _learn_names(s, ctx.client, meeting, deps)
         draft = make_draft(
             s,
             meeting,
@@ -250,10 +261,13 @@ def _publish(ctx: CommandContext, rest: str) -> Reply:
     deps = ctx.deps
     with deps.unit_of_work() as s:
         meeting = _meeting(s, ctx, ref, args.get("body"))
+        actor = actor_for(ctx, s)
+        require_secretariat(s, meeting.body, actor, action="minutes_publish")
+        _learn_names(s, ctx.client, meeting, deps)
         draft = make_draft(
             s,
             meeting,
-            actor=actor_for(ctx, s),
+            actor=actor,
             now=deps.clock.now(),
             settings=settings_of(deps),
             template=template,
@@ -308,10 +322,13 @@ def handle_send_dm(ack: Ack, body: dict[str, Any], context: BoltContext, client:
     try:
         with deps.unit_of_work() as s:
             meeting = get_meeting(s, meeting_id)
+            actor = make_actor(deps, client, user_id, s)
+            require_secretariat(s, meeting.body, actor, action="minutes_draft")
+            _learn_names(s, client, meeting, deps)
             draft = make_draft(
                 s,
                 meeting,
-                actor=make_actor(deps, client, user_id, s),
+                actor=actor,
                 now=deps.clock.now(),
                 settings=settings_of(deps),
                 template=template,

@@ -96,12 +96,29 @@ def _names(session: Session, user_ids: set[str]) -> dict[str, str]:
     return {uid: name for uid, name in rows if name}
 
 
+def unnamed_people(session: Session, meeting: Meeting) -> list[str]:
+    """Those the minutes of ``meeting`` would name with neither a roster title nor a cached
+    Slack name: the roster without titles, other attendees, authors of notes. The caller
+    asks Slack who they are (:func:`bot.slackinfo.user_info`) before drafting, so the minutes
+    never fall back further than a role label."""
+    members = roster(session, meeting.body)
+    wanted = {m.user_id for m in members if not m.title} | set(attendance(session, meeting.id))
+    items = _live_items(session, meeting.id)
+    wanted |= {
+        n.author_id for ns in notes_by_item(session, [i.id for i in items]).values() for n in ns
+    }
+    wanted -= {m.user_id for m in members if m.title}
+    named = _names(session, wanted)
+    return sorted(uid for uid in wanted if uid and uid not in named)
+
+
 def _attendee_label(member: MemberView, lang: str, names: dict[str, str]) -> str:
     role = t(lang, f"minutes.speaker.{member.role}")
     base = member.title or names.get(member.user_id)
     if member.role in ("chair", "vice_chair"):
         return t(lang, "minutes.attendee_with_role", title=base, role=role) if base else role
-    return base or member.user_id
+    # Never the raw Slack id (「事務局：U0SEC」): with no title nor name, the role says who.
+    return base or role
 
 
 def _attendance(
@@ -121,7 +138,7 @@ def _attendance(
         if chosen:
             groups.append(AttendeeGroup(key, t(lang, f"minutes.group.{key}"), chosen))
     others = tuple(
-        names.get(uid, uid)
+        names.get(uid) or t(lang, "minutes.unknown_person")
         for uid, status in sorted(answers.items())
         if status == "present" and uid not in on_roster
     )
@@ -140,7 +157,7 @@ def _speaker(note: NoteView, roles: dict[str, str], lang: str, names: dict[str, 
     if role is not None:
         return t(lang, f"minutes.speaker.{role}")
     # Not on the roster (a presenting department's staff, say): their own name, never a role.
-    return names.get(note.author_id) or note.author_id
+    return names.get(note.author_id) or t(lang, "minutes.unknown_person")
 
 
 def _decision_line(

@@ -124,11 +124,19 @@ def test_agenda_and_materials_list_depend_on_requester_and_channel(harness: Harn
         assert SECRET in full and "【非公開】" in full and SECRET_MATERIAL in full
         register = harness.command("/materials", f"list M{mid}", user=user, channel=C_PRIVATE)
         assert SECRET_MATERIAL in _answer_text(register)
-    # Not on the roster: the public version, even in a private channel.
-    stranger = harness.command("/agenda", f"list M{mid}", user=U_OTHER, channel=C_PRIVATE)
-    assert SECRET not in _answer_text(stranger) and "（非公開）" in _answer_text(stranger)
-    register = harness.command("/materials", f"list M{mid}", user=U_OTHER, channel=C_PRIVATE)
-    assert SECRET_MATERIAL not in _answer_text(register)
+    # Not on the roster, in a channel that is not the body's: M1 may not be named at all.
+    for command in ("/agenda", "/materials"):
+        stranger = harness.command(command, f"list M{mid}", user=U_OTHER, channel=C_PRIVATE)
+        assert f"M{mid} は 行政情報化推進本部 の会議です" in stranger.text
+        assert SECRET not in _answer_text(stranger) and SECRET_MATERIAL not in stranger.text
+    # In a private channel the body set up, anyone there gets the full version (the place
+    # is safe, whoever asks), the list of the channel's current meeting included.
+    harness.command("/meeting", "setup 別の部会 parent=行政情報化推進本部", channel=C_PRIVATE)
+    for command in ("/agenda", "/materials"):
+        full = _answer_text(
+            harness.command(command, f"list M{mid}", user=U_OTHER, channel=C_PRIVATE)
+        )
+        assert SECRET_MATERIAL in full
     # A shared channel, even for the secretariat.
     shared = harness.command("/agenda", f"list M{mid}", user=U_SEC, channel=C_SHARED)
     assert SECRET not in _answer_text(shared)

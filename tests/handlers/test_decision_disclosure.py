@@ -1,5 +1,6 @@
-"""Non-public decisions through /decisions and the thread posts: shown only in a place of
-their body, never confirmed by a question anywhere else."""
+"""Non-public decisions through /decisions and the thread posts: shown only in a private
+channel not shared outside (any body's, or none's) or the DM of a reader of the body, never
+confirmed by a question anywhere else."""
 
 from __future__ import annotations
 
@@ -69,11 +70,14 @@ def test_no_place_outside_the_body_tells_or_confirms_anything(harness: Harness) 
     harness.command("/meeting", "setup 別の委員会 secretariat=総務課", channel=G_OTHER_BODY)
     thread_post = harness.slack.messages(channel=C_MAIN)[-1].text
     assert "（非公開）" in thread_post and SECRET not in thread_post and DETAIL not in thread_post
-    # The body's public channel, a shared channel, an unrelated private channel and the DM of
-    # someone on no roster search every body (or this one) but not its hidden decisions.
-    for channel, user in ((C_MAIN, U_MEMBER), (C_SHARED, U_MEMBER), (G_LOOSE, U_SEC)):
+    # The body's public channel, a shared channel and the DM of someone on no roster search
+    # every body (or this one) but not its hidden decisions.
+    for channel, user in ((C_MAIN, U_MEMBER), (C_SHARED, U_MEMBER)):
         assert_nothing_told(harness, channel, user, note=True)
     assert_nothing_told(harness, D_OTHER, U_OTHER, note=True)
+    # A private channel not shared outside is safe whoever's it is: the details, to anyone.
+    loose = ask(harness, "庁舎移転", G_LOOSE, U_OTHER)
+    assert SECRET in loose and DETAIL in loose and "非公開の決定は" not in loose, loose
     # Another body's private channel searches that body only.
     other = ask(harness, "庁舎移転", G_OTHER_BODY, U_SEC)
     assert SECRET not in other and DETAIL not in other and "（非公開）" not in other
@@ -110,10 +114,11 @@ def test_the_bodys_private_channel_sees_details(harness: Harness) -> None:
 
 def test_non_public_meeting_hides_every_decision_outside_the_body(harness: Harness) -> None:
     secret_decided(harness, extra="disclosure=closed reason=意思決定過程のため")
-    for channel, user in ((C_MAIN, U_MEMBER), (G_LOOSE, U_SEC), (D_OTHER, U_OTHER)):
+    for channel, user in ((C_MAIN, U_MEMBER), (C_SHARED, U_SEC), (D_OTHER, U_OTHER)):
         answer = ask(harness, "電話", channel, user)
         assert PHONE not in answer and "非公開の決定は" in answer, (channel, answer)
     assert PHONE in ask(harness, "電話", D_SEC, U_SEC)
+    assert PHONE in ask(harness, "電話", G_LOOSE, U_OTHER)  # a private, unshared channel
 
 
 def test_home_shows_an_owner_off_the_roster_only_the_public_version(harness: Harness) -> None:

@@ -60,18 +60,21 @@ def test_retried_event_answers_once(harness: Harness) -> None:
     assert len(harness.slack.messages(channel=C_MAIN, thread_ts=event["ts"])) == 1
 
 
-def test_non_public_details_only_in_the_bodys_private_channel(harness: Harness) -> None:
+def test_non_public_details_only_in_a_private_unshared_channel(harness: Harness) -> None:
     decided(harness)
     harness.command("/decision", "議案2 再検討 候補は非公開のA社")
     with harness.deps.unit_of_work() as s:
         s.execute(update(AgendaItem).where(AgendaItem.title == PHONE).values(private=True))
-    # The body's public channel, a shared one, and a private channel of no body: not even a
-    # 「（非公開）」 line confirms that the question matched.
-    for channel in (C_MAIN, C_SHARED, C_PRIVATE):
+    # The body's public channel and a shared one: not even a 「（非公開）」 line confirms that
+    # the question matched.
+    for channel in (C_MAIN, C_SHARED):
         answer = ask(harness, "電話システムについて何が決まった？", channel=channel)
         assert PHONE not in answer and "A社" not in answer and "（非公開）" not in answer, answer
         assert "見つかりませんでした" in answer and "非公開の決定は" in answer
-    with harness.deps.unit_of_work() as s:  # the body moves to the private channel
+    # Any private channel not shared outside, though no body's: the full version.
+    answer = ask(harness, "電話システムについて何が決まった？", channel=C_PRIVATE)
+    assert PHONE in answer and "A社" in answer
+    with harness.deps.unit_of_work() as s:  # the body's own channel, made private: the same
         s.execute(update(Body).values(channel_id=C_PRIVATE))
     answer = ask(harness, "電話システムについて何が決まった？", channel=C_PRIVATE)
     assert PHONE in answer and "A社" in answer

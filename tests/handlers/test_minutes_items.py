@@ -20,6 +20,7 @@ from tests.harness import (
     U_ADMIN,
     U_CHAIR,
     U_MEMBER,
+    U_OTHER,
     U_SEC,
     Harness,
 )
@@ -210,18 +211,30 @@ def test_a_members_reply_naming_the_chair_is_recorded_as_the_members(harness: Ha
     assert "部員：本部長:承認する。" in markdown and "本部長：承認とする。" in markdown
 
 
-def test_a_closed_draft_is_refused_in_a_private_channel_of_another_body(harness: Harness) -> None:
+def test_a_closed_draft_goes_to_any_private_unshared_channel(harness: Harness) -> None:
     harness.setup_body(channel=C_PRIVATE)
     harness.command("/meeting", "config disclosure=closed", channel=C_PRIVATE)
     meeting_id = harness.schedule("2027-06-24", "11:00-12:00", channel=C_PRIVATE)
     harness.command("/agenda", f"add 議案 {SECRET_TITLE}", channel=C_PRIVATE)
     harness.clock.set(local(11, 30))
     harness.command("/meeting", "end", channel=C_PRIVATE)
+    # A private channel of another team, not shared outside: the full draft is posted there.
     harness.slack.add_channel("G0ELSEWHERE", "another-team", "private")
-    refused = harness.command("/minutes", f"draft M{meeting_id}", channel="G0ELSEWHERE")
-    assert "この会議体のものではない" in refused.text
-    assert not harness.slack.messages(channel="G0ELSEWHERE")
-    assert not harness.slack.files(channel="G0ELSEWHERE")
+    drafted = harness.command("/minutes", f"draft M{meeting_id}", channel="G0ELSEWHERE")
+    assert drafted.status == 200 and ":lock:" not in drafted.text, drafted.text
+    posted = harness.slack.files(channel="G0ELSEWHERE")
+    markdown = [f.content.decode("utf-8") for f in posted if f.name.endswith(".md")]
+    assert markdown and SECRET_TITLE in markdown[0]
+    # Shared with another organisation: refused, nothing posted, a DM offered.
+    refused = harness.command("/minutes", f"draft M{meeting_id}", channel=C_SHARED)
+    assert "他の組織と共有されたチャンネルには投稿できません" in refused.text
+    assert not harness.slack.messages(channel=C_SHARED)
+    assert not harness.slack.files(channel=C_SHARED)
+    # Someone else's DM with the bot: refused too (a DM shows only its own user's).
+    harness.slack.add_channel("D0OTHER", "", "im", user=U_OTHER)
+    refused = harness.command("/minutes", f"draft M{meeting_id}", channel="D0OTHER")
+    assert "1対1のDMではありません" in refused.text
+    assert not harness.slack.files(channel="D0OTHER")
 
 
 def test_a_post_in_doubt_is_not_repeated_until_its_claim_lapses(harness: Harness) -> None:

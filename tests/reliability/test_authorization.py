@@ -37,6 +37,9 @@ ROLES = {
 }
 ALL = frozenset(ROLES)
 SECRETARIAT = frozenset({"secretariat", "admin"})
+# On the roster or secretariat by the time these run ("other" is made a member above): may
+# name the body's meetings from anywhere. The submitter and the owner are not.
+ROSTER = ALL - {"submitter", "owner"}
 TOKYO = ZoneInfo("Asia/Tokyo")
 _n = itertools.count(1)
 
@@ -136,6 +139,11 @@ ACTIONS = [
         submitted_item,
     ),
     Action("handlers.materials", "/materials", "list M2", ALL, reads=True),
+    # A meeting named by number from a channel that is not the body's (C_PT is home to
+    # unrelated bodies by now): only for its roster and secretariat.
+    Action(A, "/agenda", "add 議案 よそからの議題{n} meeting=M2", ROSTER, counter, channel=C_PT),
+    Action(A, "/agenda", "list M2", ROSTER, reads=True, channel=C_PT),
+    Action("handlers.materials", "/materials", "list M2", ROSTER, reads=True, channel=C_PT),
     Action("handlers.minutes", "/minutes", "note A1 発言{n}", SECRETARIAT, counter),
     Action("handlers.minutes", "/minutes", "draft M1", SECRETARIAT),
     Action("handlers.minutes", "/minutes", "publish M1", SECRETARIAT),

@@ -27,19 +27,21 @@ SECRET_ITEM = "職員の懲戒処分について"
 SECRET_DECISION = "停職三か月とする"
 SECRET_NOTE = "本人の事情聴取の結果"
 C_DM = "D0SECDM"
+C_ELSEWHERE = "G0ELSEWHERE"  # private, not shared outside, and not the body's
 
 
 @dataclass(frozen=True)
 class Where:
     kind: str
     channel: str
-    safe: bool  # private and not shared with another organisation (or a DM)
+    safe: bool  # private and not shared with another organisation (any body's), or the DM
 
 
 CHANNELS = [
     Where("public", C_MAIN, False),
     Where("shared", C_SHARED, False),
     Where("private", C_PRIVATE, True),
+    Where("private elsewhere", C_ELSEWHERE, True),
     Where("dm", C_DM, True),
 ]
 
@@ -106,6 +108,7 @@ def test_non_public_content_stays_in_safe_channels(live: LiveBot) -> None:
     if not (has_surface("handlers.agenda") and has_surface("handlers.decision")):
         pytest.skip("agenda and decisions not there yet")
     seed_closed_meeting(live)
+    live.slack.add_channel(C_ELSEWHERE, "another-team", "private")
     checked = 0
     for output in OUTPUTS:
         if not has_surface(output.surface):
@@ -131,4 +134,4 @@ def test_non_public_content_stays_in_safe_channels(live: LiveBot) -> None:
                 figures.add("records_leaked", len(leaked))
                 assert not leaked, ("leaked", leaked, label)
             checked += 1
-    assert checked >= 8
+    assert checked >= 10

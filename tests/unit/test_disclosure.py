@@ -3,6 +3,7 @@ non-public content, which places may show it, and the queries that keep it out o
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session
 
 from bot.decisions import record_decision
@@ -17,11 +18,14 @@ from bot.disclosure import (
     clearance_for_place,
     hidden_item_ids,
     is_non_public_item,
+    may_act_for,
     may_see_non_public,
     reader_clearance,
+    require_acting_for,
     safe_for_requester,
     safe_place,
 )
+from bot.errors import Forbidden
 from bot.localslack import LocalSlack
 from bot.permissions import Actor, secretariat_of
 from storage.models import Body, RosterEntry, SlackUser
@@ -171,14 +175,15 @@ def test_places_safe_for_a_bodys_non_public_content(deps: Deps, slack: LocalSlac
         def safe(body: Body, channel: str, who: Actor | None = None) -> bool:
             return safe_place(s, client, body, channel, NOW, reader=who)
 
-        # The body's own public channel is not safe; its private channels are.
+        everyone = (honbu, pt_a, pt_b, wg, other)
+        # A public channel is never safe, not even the body's own.
         assert not safe(honbu, "C0MAIN")
-        assert safe(pt_a, "G0PTA") and safe(honbu, "G0PTA") and safe(wg, "G0PTA")
-        assert not safe(pt_b, "G0PTA") and not safe(other, "G0PTA")
-        assert safe(honbu, "G0WG") and not safe(honbu, "G0X")
-        # Private but shared with another organisation; private but nobody's.
-        assert not safe(pt_b, "G0PTB")
-        assert not any(safe(b, "G0PRIVATE") for b in (honbu, pt_a, pt_b, wg, other))
+        # Any private channel not shared outside is, whichever body's it is (or nobody's).
+        for channel in ("G0PTA", "G0WG", "G0X", "G0PRIVATE"):
+            assert all(safe(b, channel) for b in everyone), channel
+        assert clearance_for_place(s, client, "G0X", NOW).everything
+        # Private but shared with another organisation: never, even for its own body.
+        assert not any(safe(b, "G0PTB") for b in everyone)
         # A DM: only for its own user, and only for the bodies that user may read.
         member = reader("U0MEMBER")
         assert safe(pt_a, "D0MEMBER", member)
@@ -187,8 +192,8 @@ def test_places_safe_for_a_bodys_non_public_content(deps: Deps, slack: LocalSlac
         assert not safe(pt_a, "D0MEMBER", reader(SEC.user_id))  # named by someone else
         assert clearance_for_place(s, client, "D0MEMBER", NOW, reader=member).body_ids == {pt_a.id}
         assert safe(other, "D0ADMIN", reader("U0ADMIN", admin=True))
-        # A group DM has other readers: it counts by the bodies it belongs to (none here).
-        assert not safe(pt_a, "G0GROUP", member)
+        # A group DM not shared outside is a private place like any private channel.
+        assert safe(pt_a, "G0GROUP", member) and safe(other, "G0GROUP")
         # Slack cannot say what the channel is: the public version.
         slack.fail_next("conversations.info", status=200, error="channel_not_found")
         assert not safe(pt_a, "G0PTA")
@@ -197,14 +202,15 @@ def test_places_safe_for_a_bodys_non_public_content(deps: Deps, slack: LocalSlac
         assert not safe(pt_a, "G0PTA")
 
 
-def test_a_group_dm_set_up_as_a_bodys_channel_is_that_bodys(deps: Deps, slack: LocalSlack) -> None:
+def test_a_group_dm_shared_outside_is_not_safe(deps: Deps, slack: LocalSlack) -> None:
     _places(slack)
+    slack.add_channel("G0GROUP", "", "mpim", members=["U0MEMBER", "U0OTHER"])
     client = slack.client()
     with deps.unit_of_work() as s:
         _, pt_a, *_ = tree(s)
-        pt_a.channel_id = "G0GROUP"
-        s.flush()
         assert safe_place(s, client, pt_a, "G0GROUP", NOW)
+        slack.add_channel("G0GROUP", "", "shared", private=True)
+        assert not safe_place(s, client, pt_a, "G0GROUP", NOW)
 
 
 def test_answers_only_the_requester_sees(deps: Deps, slack: LocalSlack) -> None:
@@ -219,11 +225,39 @@ def test_answers_only_the_requester_sees(deps: Deps, slack: LocalSlack) -> None:
             return safe_for_requester(s, client, body, channel, who, NOW)
 
         member = reader("U0MEMBER")
-        # Nobody else reads it: any private, unshared channel will do, even one not the body's.
-        assert shown(pt_a, "G0PRIVATE", member) and shown(pt_a, "D0MEMBER", member)
-        assert shown(pt_a, "G0GROUP", member)
+        stranger = reader("U0OTHER")
+        # Held to the rule of the place: any private channel not shared outside shows it, to
+        # anyone there (it could be posted there for all of them anyway).
+        for channel in ("G0PRIVATE", "G0X", "G0GROUP"):
+            assert shown(pt_a, channel, member) and shown(honbu, channel, stranger), channel
+        # A public or shared channel shows it to nobody, not even a member of the body.
         assert not shown(pt_a, "C0MAIN", member) and not shown(pt_a, "G0PTB", member)
-        # …but only to someone who may read the body's non-public content.
-        assert not shown(honbu, "G0PRIVATE", member)
-        assert not shown(pt_a, "G0PRIVATE", reader("U0OTHER"))
-        assert shown(pt_a, "G0PRIVATE", reader("U0OTHER", admin=True))
+        assert not shown(pt_a, "C0MAIN", reader("U0OTHER", admin=True))
+        # The bot's DM: only to its own user, and only what that user may read.
+        assert shown(pt_a, "D0MEMBER", member)
+        assert not shown(honbu, "D0MEMBER", member)
+        assert not shown(pt_a, "D0MEMBER", stranger)
+        assert shown(honbu, "D0ADMIN", reader("U0ADMIN", admin=True))
+
+
+def test_who_may_name_a_bodys_meeting(deps: Deps) -> None:
+    with deps.unit_of_work() as s:
+        honbu, pt_a, pt_b, wg, other = tree(s)
+        s.add(RosterEntry(body_id=pt_a.id, user_id="U0MEMBER", role="member"))
+        s.flush()
+        stranger = reader("U0OTHER")
+        # From one of the body's channels: anyone (its own, its parent's, a sub-body's).
+        for channel in ("G0PTA", "C0MAIN", "G0WG"):
+            assert may_act_for(s, pt_a, channel, stranger), channel
+        # From a sibling's, an unrelated body's or nobody's channel: not a stranger…
+        for channel in ("G0PTB", "G0X", "C0ELSEWHERE"):
+            assert not may_act_for(s, pt_a, channel, stranger), channel
+        with pytest.raises(Forbidden) as refused:
+            require_acting_for(s, pt_a, "G0X", stranger, ref="M3")
+        assert refused.value.key == "perm.meeting_of_other_body"
+        assert refused.value.params["body"] == "PT-A"
+        # …but its roster, its secretariat (SEC set it up) and a workspace admin, anywhere.
+        assert may_act_for(s, pt_a, "G0X", reader("U0MEMBER"))
+        assert may_act_for(s, pt_a, "G0X", reader(SEC.user_id))
+        assert may_act_for(s, pt_a, "G0X", reader("U0OTHER", admin=True))
+        assert not may_act_for(s, pt_b, "G0X", reader("U0MEMBER"))
