@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
 from bot.dates import parse_offset
 from bot.deps import Deps
@@ -18,7 +19,7 @@ from bot.meetings import MeetingView, get_meeting, meeting_view, set_announcemen
 from bot.present import disclosure_label, local_date_time, meeting_title, meeting_when
 from bot.render import render_slack
 from bot.text import truncate
-from storage.models import Body
+from storage.models import Body, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -158,3 +159,36 @@ def refresh_announcement(deps: Deps, meeting_id: int, client: WebClient, notice:
         view.announcement_channel,
         view.announcement_ts,
     )
+
+
+def refresh_numbering(deps: Deps, body_id: int, client: WebClient, *, changed: int) -> None:
+    """Update the other upcoming announcements of the body after ``changed`` was scheduled,
+    moved or cancelled: 第N回 follows the start times, so a later meeting's number may have
+    changed, and an announcement must not show a number the meeting no longer has."""
+    now = deps.clock.now()
+    with deps.unit_of_work() as session:
+        others = session.scalars(
+            select(Meeting).where(
+                Meeting.body_id == body_id,
+                Meeting.id != changed,
+                Meeting.status == "scheduled",
+                Meeting.starts_at > now,
+                Meeting.announcement_ts.is_not(None),
+            )
+        ).all()
+        updates = []
+        for meeting in others:
+            view = meeting_view(session, meeting)
+            body = meeting.body
+            text = announcement_text(deps, view, body, body.parent.name if body.parent else None)
+            updates.append((view, text))
+    for view, text in updates:
+        try:
+            client.chat_update(
+                channel=str(view.announcement_channel),
+                ts=str(view.announcement_ts),
+                text=truncate(text, 3000),
+                blocks=announcement_blocks(deps, text, view),
+            )
+        except SlackApiError as exc:
+            log.warning("could not renumber M%s: %s", view.id, exc.response.get("error"))

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import bodies, meetings
-from bot.announce import announce, refresh_announcement
+from bot.announce import announce, refresh_announcement, refresh_numbering
 from bot.calendar import era_to_gregorian, fiscal_year_label, fiscal_year_of
 from bot.dates import parse_date, parse_time_range
 from bot.errors import UserError
@@ -87,7 +87,10 @@ def _schedule(ctx: CommandContext, rest: str) -> Reply:
         )
     return Reply(
         ctx.t("meeting.scheduled", title=_title(ctx, view), when=_when(ctx, view), ref=view.ref),
-        after_ack=[partial(announce, deps, view.id)],
+        after_ack=[
+            partial(announce, deps, view.id),
+            partial(refresh_numbering, deps, view.body_id, changed=view.id),
+        ],
     )
 
 
@@ -233,7 +236,13 @@ def _move(ctx: CommandContext, rest: str) -> Reply:
             reminders=ReminderPolicy.of(deps),
         )
     text = ctx.t("meeting.moved", title=_title(ctx, view), when=_when(ctx, view), ref=view.ref)
-    return Reply(text, after_ack=[partial(refresh_announcement, deps, view.id, notice=text)])
+    return Reply(
+        text,
+        after_ack=[
+            partial(refresh_announcement, deps, view.id, notice=text),
+            partial(refresh_numbering, deps, view.body_id, changed=view.id),
+        ],
+    )
 
 
 def _cancel(ctx: CommandContext, rest: str) -> Reply:
@@ -253,7 +262,13 @@ def _cancel(ctx: CommandContext, rest: str) -> Reply:
         reason=reason or "-",
         ref=before.ref,
     )
-    return Reply(text, after_ack=[partial(refresh_announcement, deps, before.id, notice=text)])
+    return Reply(
+        text,
+        after_ack=[
+            partial(refresh_announcement, deps, before.id, notice=text),
+            partial(refresh_numbering, deps, before.body_id, changed=before.id),
+        ],
+    )
 
 
 def _start_or_end(ctx: CommandContext, rest: str, *, ending: bool) -> Reply:

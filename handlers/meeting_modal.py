@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import bodies, meetings
-from bot.announce import announce
+from bot.announce import announce, refresh_numbering
 from bot.dates import parse_date, parse_time_range
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
@@ -129,7 +129,13 @@ def handle_submission(
         ack(response_action="errors", errors={field: error_text(deps.lang, exc)[:150]})
         return
     ack()
-    run_after_ack([partial(announce, deps, meeting.id)], client)
+    run_after_ack(
+        [
+            partial(announce, deps, meeting.id),
+            partial(refresh_numbering, deps, meeting.body_id, changed=meeting.id),
+        ],
+        client,
+    )
 
 
 def register(app: App) -> None:

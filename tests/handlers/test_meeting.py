@@ -307,3 +307,18 @@ def test_text_longer_than_its_field_is_refused_on_both_databases(harness: Harnes
     with harness.deps.session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Meeting)) == 0
     assert harness.slack.messages(channel=C_MAIN) == []
+
+
+def test_other_announcements_follow_the_numbering(harness: Harness) -> None:
+    harness.setup_body()
+    later = harness.schedule("2027-09-23", "10:00-11:00")
+    first_text = next(m for m in harness.slack.messages(channel=C_MAIN) if m.blocks).text
+    assert "第1回" in first_text
+    harness.schedule("2027-06-24", "11:00-12:00")  # earlier: the September one is now 第2回
+    updates = [c.params for c in harness.slack.calls("chat.update")]
+    assert any("第2回" in u["text"] and "令和9年9月23日" in u["text"] for u in updates)
+    harness.command("/meeting", "cancel M2")
+    updates = [c.params for c in harness.slack.calls("chat.update")]
+    latest = [u for u in updates if "令和9年9月23日" in u["text"]][-1]
+    assert "第1回" in latest["text"], latest["text"]
+    assert later == 1

@@ -1,0 +1,5 @@
+"""``python -m bench``: run the benchmarks (all, or the ones named)."""
+
+from bench.run import main
+
+raise SystemExit(main())

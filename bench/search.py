@@ -1,0 +1,302 @@
+"""Search: decisions found by a question, on the index, against a plain LIKE scan.
+
+100,000 generated decisions (``bench.corpus``), each with its agenda item (title, sometimes
+a summary) and sometimes a note, loaded with the index rows that ``bot.search.index`` writes
+for them. Each query runs through ``bot.search.search_decisions`` twice: as it is (index
+lookups), and with its document lookup replaced by a plain ``LIKE '%term%'`` scan of the
+same records (the baseline). Both must return the same result; the index must be fast.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, literal, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench import corpus
+from bench.infra import Settings, analyze, bulk_insert, database
+from bench.report import Row, Table, ms, percentile, verdict
+from bot.search import query as search_query
+from bot.search import search_decisions
+from bot.search.index import DECISION, NOTE, SUMMARY, TITLE
+from bot.search.terms import QueryTerm, document_tokens
+from storage.models import AgendaItem, Body, Decision, Meeting, Note, SearchTerm
+
+P95_TARGET = 0.020
+SPEEDUP_TARGET = 20.0
+ITEMS_PER_MEETING = 20
+BODIES = 50
+
+
+@dataclass(frozen=True)
+class SearchSize:
+    decisions: int
+    repeats: int  # timed runs of each query on the index (the scan runs once)
+
+
+FULL = SearchSize(100_000, 5)
+QUICK = SearchSize(2_000, 1)
+
+
+@dataclass
+class Corpus:
+    bodies: list[dict[str, Any]]
+    meetings: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+    terms: list[dict[str, Any]]
+
+
+def build_corpus(count: int) -> Corpus:
+    """The records and their index rows (computed once, loaded into each database)."""
+    now = datetime(2027, 5, 10, 1, 0, tzinfo=UTC)
+    gen = corpus.Generator()
+    bodies = [
+        {"id": b, "name": f"検索本部{b:03d}", "channel_id": f"C0S{b:05d}", "created_by": "U0SEC",
+         "created_at": now}
+        for b in range(1, BODIES + 1)
+    ]  # fmt: skip
+    meetings: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    terms: list[dict[str, Any]] = []
+
+    def index(kind: str, doc_id: int, texts: list[str | None]) -> None:
+        # What bot.search.index.index_document writes for the document.
+        terms.extend(
+            {"token": t, "doc_kind": kind, "doc_id": doc_id} for t in sorted(document_tokens(texts))
+        )
+
+    for n, record in enumerate(gen.records(count), start=1):
+        meeting_id = (n - 1) // ITEMS_PER_MEETING + 1
+        if (n - 1) % ITEMS_PER_MEETING == 0:
+            start = now - timedelta(days=meeting_id)
+            meetings.append(
+                {"id": meeting_id, "body_id": (meeting_id - 1) % BODIES + 1, "starts_at": start,
+                 "ends_at": start + timedelta(hours=1), "fiscal_year": 2026, "status": "held",
+                 "created_by": "U0SEC", "created_at": now}
+            )  # fmt: skip
+        items.append(
+            {"id": n, "meeting_id": meeting_id, "kind": "proposal",
+             "number": (n - 1) % ITEMS_PER_MEETING + 1, "title": record.title,
+             "summary": record.summary, "submitter_id": "U0SEC", "status": "accepted",
+             "created_at": now}
+        )  # fmt: skip
+        decisions.append(
+            {"id": n, "agenda_item_id": n, "outcome": "approved", "text": record.decision,
+             "decided_by": "U0SEC", "created_at": now}
+        )  # fmt: skip
+        index(TITLE, n, [record.title])
+        index(SUMMARY, n, [record.summary])
+        index(DECISION, n, [record.decision, None])
+        if record.note:
+            note_id = len(notes) + 1
+            notes.append(
+                {"id": note_id, "agenda_item_id": n, "text": record.note, "author_id": "U0SEC",
+                 "speaker": None, "created_at": now}
+            )  # fmt: skip
+            index(NOTE, note_id, [record.note, None])
+    return Corpus(bodies, meetings, items, decisions, notes, terms)
+
+
+# -- the baseline: the same search, its document lookup done by a LIKE scan -----------------
+
+_FIELDS: list[tuple[str, Any, list[Any]]] = [
+    (TITLE, AgendaItem, [AgendaItem.title]),
+    (SUMMARY, AgendaItem, [AgendaItem.summary]),
+    (DECISION, Decision, [Decision.text, Decision.resolution]),
+    (NOTE, Note, [Note.text, Note.speaker]),
+]
+
+
+def scan_lookup(session: Session, term: QueryTerm) -> set[tuple[str, int]]:
+    """The documents holding ``term``, by reading every record (``LIKE``).
+
+    A Japanese term is a substring; an English one a word starting with it (the corpus
+    has one form per English word, so this is what its stemmed index finds too).
+    """
+    found: set[tuple[str, int]] = set()
+    for kind, model, columns in _FIELDS:
+        if term.english:
+            pattern = f"% {term.surface}%"
+            texts = [literal(" ") + func.lower(func.coalesce(c, "")) for c in columns]
+        else:
+            pattern = f"%{term.surface}%"
+            texts = [func.lower(func.coalesce(c, "")) for c in columns]
+        query = select(model.id).where(or_(*(t.like(pattern) for t in texts)))
+        if kind == NOTE:
+            query = query.where(Note.deleted.is_(False))
+        found.update((kind, int(i)) for i in session.scalars(query))
+    return found
+
+
+Lookup = Callable[[Session, QueryTerm], set[tuple[str, int]]]
+Found = dict[QueryTerm, set[tuple[str, int]]]
+
+
+@contextmanager
+def lookups(lookup: Lookup | None, found: Found | None = None) -> Iterator[None]:
+    """Run ``search_decisions`` with its document lookup replaced by ``lookup`` (None: its
+    own), recording what each term found in ``found``."""
+    original = search_query._lookup
+    inner = lookup or original
+
+    def recording(session: Session, term: QueryTerm) -> set[tuple[str, int]]:
+        docs = inner(session, term)
+        if found is not None:
+            found[term] = docs
+        return docs
+
+    search_query._lookup = recording
+    try:
+        yield
+    finally:
+        search_query._lookup = original
+
+
+def compare(session: Session, by_index: Found, by_scan: Found) -> tuple[int, int, int]:
+    """Documents the index missed, found beyond the scan by the term's normalised form
+    (the same word in another spelling or script: サーバー for "server"), and found beyond
+    the scan for no such reason (wrong)."""
+    missed = explained = wrong = 0
+    for term in by_index.keys() | by_scan.keys():
+        index_docs, scan_docs = by_index.get(term, set()), by_scan.get(term, set())
+        missed += len(scan_docs - index_docs)
+        extra = index_docs - scan_docs
+        if extra and term.norm_token:
+            normalised = {
+                (str(k), int(i))
+                for k, i in session.execute(
+                    select(SearchTerm.doc_kind, SearchTerm.doc_id).where(
+                        SearchTerm.token == term.norm_token
+                    )
+                )
+            }
+            explained += len(extra & normalised)
+            extra -= normalised
+        wrong += len(extra)
+    return missed, explained, wrong
+
+
+# -- measuring ------------------------------------------------------------------------------
+
+
+def _timed(factory: sessionmaker[Session], question: str) -> tuple[float, Any]:
+    with factory() as session:
+        start = time.perf_counter()
+        result = search_decisions(session, question)
+        return time.perf_counter() - start, result
+
+
+QUERY_CLASSES: list[tuple[str, list[str], bool]] = [
+    ("1 character", corpus.ONE_CHAR, False),
+    ("2–6 characters", corpus.TERMS_2_6, True),
+    ("questions", corpus.QUESTIONS, True),
+]
+
+
+def run(settings: Settings, size: SearchSize | None = None) -> Table:
+    size = size or (QUICK if settings.quick else FULL)
+    table = Table(f"Search: {size.decisions:,} decisions (Japanese and English)")
+    started = time.perf_counter()
+    data = build_corpus(size.decisions)
+    table.note(
+        f"corpus: {len(data.items):,} items, {len(data.decisions):,} decisions, "
+        f"{len(data.notes):,} notes, {len(data.terms):,} index rows "
+        f"(generated and tokenised in {time.perf_counter() - started:.0f} s)"
+    )
+    for backend in settings.backends():
+        _measure(settings, backend, data, size, table)
+    table.note(
+        "figure: search_decisions on the index; baseline: the same call with its document "
+        "lookup replaced by a LIKE scan of titles, summaries, decisions and notes; "
+        "ratio = index p95 / scan p95 (so ≤ 0.05 means ≥ 20× faster)"
+    )
+    return table
+
+
+def _measure(
+    settings: Settings, backend: str, data: Corpus, size: SearchSize, table: Table
+) -> None:
+    with database(settings, backend) as db:
+        started = time.perf_counter()
+        for model, rows in (
+            (Body, data.bodies), (Meeting, data.meetings), (AgendaItem, data.items),
+            (Decision, data.decisions), (Note, data.notes), (SearchTerm, data.terms),
+        ):  # fmt: skip
+            bulk_insert(db.engine, model.__table__, rows)  # type: ignore[arg-type]
+        analyze(db.engine)
+        table.note(f"{backend}: loaded in {time.perf_counter() - started:.0f} s")
+        factory = sessionmaker(db.engine)
+        for name, queries, needs_speedup in QUERY_CLASSES:
+            index_times: list[float] = []
+            scan_times: list[float] = []
+            normalised: list[str] = []
+            same = 0
+            for q in queries:
+                _timed(factory, q)  # warm: the tokenizer, the page cache
+                for _ in range(size.repeats):
+                    index_times.append(_timed(factory, q)[0])
+                by_index: Found = {}
+                by_scan: Found = {}
+                with lookups(None, by_index):
+                    _, result = _timed(factory, q)
+                with lookups(scan_lookup, by_scan):
+                    elapsed, scanned = _timed(factory, q)
+                scan_times.append(elapsed)
+                with factory() as session:
+                    missed, explained, wrong = compare(session, by_index, by_scan)
+                if missed or wrong:
+                    table.note(
+                        f"{backend}: {q!r}: the index missed {missed} and wrongly found {wrong} "
+                        "of the scan's documents"
+                    )
+                else:
+                    same += 1
+                if explained:
+                    normalised.append(f"{q} (+{explained})")
+                if result != scanned and not explained:
+                    table.note(f"{backend}: {q!r}: answer differs from the scan's")
+            if normalised:
+                table.note(
+                    f"{backend}, {name}: the index also found records holding the same word "
+                    f"in another script or spelling (Sudachi's normalised form), beyond the "
+                    f"scan's: {', '.join(normalised)} documents"
+                )
+            _rows(table, backend, name, index_times, scan_times, same, len(queries), needs_speedup)
+
+
+def _rows(
+    table: Table,
+    backend: str,
+    name: str,
+    index_times: list[float],
+    scan_times: list[float],
+    same: int,
+    total: int,
+    needs_speedup: bool,
+) -> None:
+    p50, p95 = percentile(index_times, 50), percentile(index_times, 95)
+    s50, s95 = percentile(scan_times, 50), percentile(scan_times, 95)
+    label = f"{backend}, {name} ({total} queries)"
+    table.add(Row(f"{label}: p50", ms(p50), f"{ms(s50)} (scan)", p50 / s50 if s50 else None,
+                  "report"))  # fmt: skip
+    speed_ok = not needs_speedup or (s95 / p95 >= SPEEDUP_TARGET and s50 / p50 >= SPEEDUP_TARGET)
+    target = "< 20 ms" + (", ≥ 20× faster" if needs_speedup else "")
+    table.add(
+        Row(f"{label}: p95", ms(p95), f"{ms(s95)} (scan)", p95 / s95 if s95 else None, target,
+            verdict(p95 < P95_TARGET and speed_ok))
+    )  # fmt: skip
+    table.add(Row(f"{label}: same results as the scan", f"{same}/{total}", f"{total}/{total}", None,
+                  "all (none missed, none wrong)", verdict(same == total)))  # fmt: skip
+
+
+Runner = Callable[[Settings], Table]
