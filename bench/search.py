@@ -3,8 +3,9 @@
 100,000 generated decisions (``bench.corpus``), each with its agenda item (title, sometimes
 a summary) and sometimes a note, loaded with the index rows that ``bot.search.index`` writes
 for them. Each query runs through ``bot.search.search_decisions`` twice: as it is (index
-lookups), and with its document lookup replaced by a plain ``LIKE '%term%'`` scan of the
-same records (the baseline). Both must return the same result; the index must be fast.
+lookups), and with its document lookup (``term_statement``) replaced by a plain
+``LIKE '%term%'`` scan of the same records (the baseline); the scoring, scope and limit
+around it are the same SQL in both. Both must return the same result; the index must be fast.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import String, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench import corpus
@@ -25,6 +26,7 @@ from bench.report import Row, Table, ms, percentile, verdict
 from bot.search import query as search_query
 from bot.search import search_decisions
 from bot.search.index import DECISION, NOTE, SUMMARY, TITLE
+from bot.search.query import term_statement as index_statement
 from bot.search.terms import QueryTerm, document_tokens
 from storage.models import AgendaItem, Body, Decision, Meeting, Note, SearchTerm
 
@@ -117,13 +119,14 @@ _FIELDS: list[tuple[str, Any, list[Any]]] = [
 ]
 
 
-def scan_lookup(session: Session, term: QueryTerm) -> set[tuple[str, int]]:
-    """The documents holding ``term``, by reading every record (``LIKE``).
+def scan_statement(term: QueryTerm, *, distinct: bool = True) -> Any:
+    """The documents holding ``term``, by reading every record (``LIKE``): a drop-in for
+    ``bot.search.query.term_statement`` (same columns), so the rest of the search is the same.
 
     A Japanese term is a substring; an English one a word starting with it (the corpus
     has one form per English word, so this is what its stemmed index finds too).
     """
-    found: set[tuple[str, int]] = set()
+    parts: list[Any] = []
     for kind, model, columns in _FIELDS:
         if term.english:
             pattern = f"% {term.surface}%"
@@ -131,44 +134,50 @@ def scan_lookup(session: Session, term: QueryTerm) -> set[tuple[str, int]]:
         else:
             pattern = f"%{term.surface}%"
             texts = [func.lower(func.coalesce(c, "")) for c in columns]
-        query = select(model.id).where(or_(*(t.like(pattern) for t in texts)))
+        query = select(literal(kind, String(10)).label("doc_kind"), model.id.label("doc_id")).where(
+            or_(*(t.like(pattern) for t in texts))
+        )
         if kind == NOTE:
             query = query.where(Note.deleted.is_(False))
-        found.update((kind, int(i)) for i in session.scalars(query))
-    return found
+        parts.append(query)
+    return union_all(*parts)
 
 
-Lookup = Callable[[Session, QueryTerm], set[tuple[str, int]]]
-Found = dict[QueryTerm, set[tuple[str, int]]]
+Statement = Callable[..., Any]
 
 
 @contextmanager
-def lookups(lookup: Lookup | None, found: Found | None = None) -> Iterator[None]:
-    """Run ``search_decisions`` with its document lookup replaced by ``lookup`` (None: its
-    own), recording what each term found in ``found``."""
-    original = search_query._lookup
-    inner = lookup or original
+def lookups(statement: Statement | None, looked_up: set[QueryTerm]) -> Iterator[None]:
+    """Run ``search_decisions`` with its document lookup replaced by ``statement`` (None: its
+    own), recording every term it looks up in ``looked_up``."""
+    original = search_query.term_statement
+    inner = statement or original
 
-    def recording(session: Session, term: QueryTerm) -> set[tuple[str, int]]:
-        docs = inner(session, term)
-        if found is not None:
-            found[term] = docs
-        return docs
+    def recording(term: QueryTerm, *, distinct: bool = True) -> Any:
+        looked_up.add(term)
+        return inner(term, distinct=distinct)
 
-    search_query._lookup = recording
+    search_query.term_statement = recording
     try:
         yield
     finally:
-        search_query._lookup = original
+        search_query.term_statement = original
 
 
-def compare(session: Session, by_index: Found, by_scan: Found) -> tuple[int, int, int]:
-    """Documents the index missed, found beyond the scan by the term's normalised form
-    (the same word in another spelling or script: サーバー for "server"), and found beyond
-    the scan for no such reason (wrong)."""
+def _docs(session: Session, statement: Any) -> set[tuple[str, int]]:
+    if statement is None:
+        return set()
+    return {(str(k), int(i)) for k, i in session.execute(statement).all()}
+
+
+def compare(session: Session, terms: set[QueryTerm]) -> tuple[int, int, int]:
+    """For the terms either search looked up: documents the index missed, found beyond the
+    scan by the term's normalised form (the same word in another spelling or script:
+    サーバー for "server"), and found beyond the scan for no such reason (wrong)."""
     missed = explained = wrong = 0
-    for term in by_index.keys() | by_scan.keys():
-        index_docs, scan_docs = by_index.get(term, set()), by_scan.get(term, set())
+    for term in terms:
+        index_docs = _docs(session, index_statement(term))
+        scan_docs = _docs(session, scan_statement(term))
         missed += len(scan_docs - index_docs)
         extra = index_docs - scan_docs
         if extra and term.norm_token:
@@ -245,15 +254,14 @@ def _measure(
                 _timed(factory, q)  # warm: the tokenizer, the page cache
                 for _ in range(size.repeats):
                     index_times.append(_timed(factory, q)[0])
-                by_index: Found = {}
-                by_scan: Found = {}
-                with lookups(None, by_index):
+                looked_up: set[QueryTerm] = set()
+                with lookups(None, looked_up):
                     _, result = _timed(factory, q)
-                with lookups(scan_lookup, by_scan):
+                with lookups(scan_statement, looked_up):
                     elapsed, scanned = _timed(factory, q)
                 scan_times.append(elapsed)
                 with factory() as session:
-                    missed, explained, wrong = compare(session, by_index, by_scan)
+                    missed, explained, wrong = compare(session, looked_up)
                 if missed or wrong:
                     table.note(
                         f"{backend}: {q!r}: the index missed {missed} and wrongly found {wrong} "

@@ -15,10 +15,9 @@ decisions are not searched here; ask <the secretariat>" — whatever the questio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +35,7 @@ from bot.decisions import (
     pending_decisions,
     resolve_item,
 )
-from bot.disclosure import Clearance, bodies_with_hidden_decisions, hidden_item_ids
+from bot.disclosure import Clearance, bodies_with_hidden_decisions
 from bot.errors import UserError
 from bot.i18n import t
 from bot.meetings import MeetingView, meeting_view
@@ -193,8 +192,7 @@ def answer_question(
     """
     shown_query = truncate(question.strip(), 80)
     scope = scope_ids(session, body)
-    exclude = partial(_hidden_items, session, presenter.clearance)
-    result = search_decisions(session, question, body_ids=scope, exclude=exclude)
+    result = search_decisions(session, question, body_ids=scope, clearance=presenter.clearance)
     if not result.terms:
         return presenter.t("search.no_terms")
     note = not_searched_note(session, scope, presenter)
@@ -215,10 +213,6 @@ def answer_question(
     return _no_match(session, question, shown_query, scope, result.undecided, presenter, note)
 
 
-def _hidden_items(session: Session, clearance: Clearance, item_ids: Collection[int]) -> set[int]:
-    return hidden_item_ids(session, item_ids, clearance)
-
-
 def _no_match(
     session: Session,
     question: str,
@@ -229,8 +223,8 @@ def _no_match(
     note: str | None,
 ) -> str:
     item_ids = [m.item_id for m in undecided]
-    exclude = partial(_hidden_items, session, presenter.clearance)
-    for extra in closest_titles(session, question, body_ids=scope, limit=5, exclude=exclude):
+    near = closest_titles(session, question, body_ids=scope, limit=5, clearance=presenter.clearance)
+    for extra in near:
         if extra not in item_ids:
             item_ids.append(extra)
     suggestions = []

@@ -29,7 +29,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.bodies import descendant_ids
@@ -298,6 +298,17 @@ def hidden_item_ids(session: Session, item_ids: Collection[int], clearance: Clea
             query = query.where(Meeting.body_id.not_in(sorted(clearance.body_ids)))
         hidden.update(int(i) for i in session.scalars(query))
     return hidden
+
+
+def hidden_clause(clearance: Clearance) -> ColumnElement[bool] | None:
+    """SQL (with AgendaItem joined to Meeting) true for the items :func:`hidden_item_ids`
+    names, for queries that leave them out in the database; None when nothing is hidden."""
+    if clearance.everything:
+        return None
+    clause = non_public_clause()
+    if clearance.body_ids:
+        clause = and_(clause, Meeting.body_id.not_in(sorted(clearance.body_ids)))
+    return clause
 
 
 def bodies_with_hidden_decisions(

@@ -11,7 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Config
 
-RETRIES = 5
+RETRIES = 3
 
 
 def make_web_client(config: Config, *, timeout: int = 30) -> WebClient:

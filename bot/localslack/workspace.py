@@ -157,8 +157,11 @@ class Workspace:
         self.home: dict[str, list[View]] = {}
         self.responses: list[ResponsePost] = []
         self.response_urls: dict[str, tuple[str | None, str | None]] = {}
-        self._ts = itertools.count(FIRST_TS_MICROS, 100)
-        self._ids = itertools.count(1)
+        # Timestamps and ids keep counting across a reset: Slack never reuses a ts, and a bot
+        # that remembers one from before the reset must not reach a new message with it.
+        if not hasattr(self, "_ts"):
+            self._ts = itertools.count(FIRST_TS_MICROS, 100)
+            self._ids = itertools.count(1)
 
     def next_ts(self) -> str:
         micros = next(self._ts)

@@ -45,6 +45,18 @@ def due_condition(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def next_due_at(factory: SessionFactory) -> datetime | None:
+    """The earliest next attempt of a pending reminder (None: nothing pending).
+
+    Reads one end of the ``(state, next_attempt_at)`` index. Rows without a next attempt time
+    (every planned row has one) are left to the scheduler's regular tick.
+    """
+    with factory() as session:
+        return session.scalar(
+            select(func.min(Reminder.next_attempt_at)).where(Reminder.state == kinds.PENDING)
+        )
+
+
 def _snapshot(row: Reminder, token: str) -> Due:
     return Due(
         id=row.id,

@@ -4,38 +4,57 @@ Each content word of the question is looked up on the index alone (an ``IN`` lis
 bigrams with a ``HAVING`` count, its normalised form, or a prefix range for one kanji), so no
 query reads the whole table. Matches are gathered per agenda item: a word found in the title
 counts more than one found in a decision's text, a summary or a note, and a word found in
-few items counts more than a common one. Scores are computed in Python from the same rows on
-both databases, and ties break by id, so SQLite and PostgreSQL rank alike.
+few items counts more than a common one.
 
-Items the asker may not see (``exclude``: non-public items, where the place may not show them)
-are dropped as soon as a word's documents are found, before anything else is decided from
-them (whether a compound falls back to its parts, how rare a word is, the relative cut-off):
-otherwise the visible results would shift with hidden text, and repeated questions could
-confirm what a closed item says.
+The scoring, the scope and the limit are done by the database, so a question costs two
+statements however many records its words match (one counting each word's visible items,
+again for the parts of a compound that matched nothing, and one ranking), and only the shown
+results come back to Python. Scores are sums of integers (each word's rarity, fixed in
+Python, times its field's weight) and ties break by id, so SQLite and PostgreSQL rank exactly
+alike.
+
+Items the asker may not see (non-public items of bodies the ``clearance`` does not allow)
+are left out of every word's matches before anything else is decided from them (whether a
+compound falls back to its parts, how rare a word is, the relative cut-off): otherwise the
+visible results would shift with hidden text, and repeated questions could confirm what a
+closed item says.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    select,
+    text,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from bot.disclosure import Clearance, hidden_clause
 from bot.search.index import DECISION, NOTE, SUMMARY, TITLE
 from bot.search.terms import QueryTerm, content_terms
 from storage.models import AgendaItem, Decision, Meeting, Note, SearchTerm
 
-FIELD_WEIGHT = {TITLE: 1.0, DECISION: 0.9, SUMMARY: 0.7, NOTE: 0.5}
+# Field weights in tenths (title 1.0, decision 0.9, summary 0.7, note 0.5): integers, so that
+# sums are exact on both databases.
+FIELD_WEIGHT = {TITLE: 10, DECISION: 9, SUMMARY: 7, NOTE: 5}
+RARITY_SCALE = 10**8  # a word's rarity as an integer; score = Σ weight × rarity / 10⁹
+SCORE_SCALE = 10 * RARITY_SCALE
 RELATIVE_CUTOFF = 0.5  # a result must score at least half the best one
 MAX_TERMS = 12  # a pasted paragraph is not a question: its first words are enough
-TITLE_PAGE, TITLE_PAGES = 50, 10  # near titles are read in pages, up to this many
-DocKey = tuple[str, int]
-# Given item ids, those the asker may not see (see the module docstring).
-Exclude = Callable[[Collection[int]], Collection[int]]
 
 
 @dataclass(frozen=True)
@@ -56,12 +75,15 @@ class SearchResult:
     undecided: tuple[ItemMatch, ...]
 
 
-def term_statement(term: QueryTerm) -> Any:
+def term_statement(term: QueryTerm, *, distinct: bool = True) -> Any:
     """The index lookup for one term: the (doc_kind, doc_id) pairs that contain it (or None
-    when the term has nothing to look up)."""
+    when the term has nothing to look up). ``distinct=False`` may repeat a pair (cheaper,
+    for a caller that groups them anyway)."""
     parts: list[Any] = []
     doc = (SearchTerm.doc_kind, SearchTerm.doc_id)
-    if term.bigrams:
+    if len(term.bigrams) == 1:  # a document holds a token once: nothing to count
+        parts.append(select(*doc).where(SearchTerm.token == term.bigrams[0]))
+    elif term.bigrams:
         parts.append(
             select(*doc)
             .where(SearchTerm.token.in_(term.bigrams))
@@ -78,91 +100,95 @@ def term_statement(term: QueryTerm) -> Any:
         return None
     if len(parts) == 1:
         return parts[0]
-    return select(union(*parts).subquery())
+    return select((union(*parts) if distinct else union_all(*parts)).subquery())
 
 
-def _lookup(session: Session, term: QueryTerm) -> set[DocKey]:
-    statement = term_statement(term)
+def _no_jit(session: Session) -> None:
+    """PostgreSQL compiles a statement whose estimated cost passes ``jit_above_cost``: for
+    these (many index probes, few milliseconds of work) compiling alone took 10-20 ms."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def _hidden(clearance: Clearance | None) -> ColumnElement[bool] | None:
+    return None if clearance is None else hidden_clause(clearance)
+
+
+def _term_items(term: QueryTerm, hidden: ColumnElement[bool] | None) -> Any:
+    """The visible items holding ``term``, each with its best field's weight (a subquery
+    with columns ``item_id`` and ``weight``), or None when there is nothing to look up."""
+    statement = term_statement(term, distinct=False)
     if statement is None:
-        return set()
-    return {(str(kind), int(doc_id)) for kind, doc_id in session.execute(statement).all()}
-
-
-def _items_of(session: Session, docs: Collection[DocKey]) -> dict[DocKey, int]:
-    """The agenda item each document belongs to."""
-    found: dict[DocKey, int] = {}
-    by_kind: dict[str, list[int]] = defaultdict(list)
-    for kind, doc_id in docs:
-        if kind in (TITLE, SUMMARY):
-            found[(kind, doc_id)] = doc_id
-        else:
-            by_kind[kind].append(doc_id)
-    for kind, model in ((DECISION, Decision), (NOTE, Note)):
-        ids = sorted(set(by_kind.get(kind, [])))
-        for start in range(0, len(ids), 500):
-            rows = session.execute(
-                select(model.id, model.agenda_item_id).where(model.id.in_(ids[start : start + 500]))
-            ).all()
-            found.update({(kind, int(i)): int(item) for i, item in rows})
-    return found
-
-
-class _Visible:
-    """Which items the asker may see, asking ``exclude`` once per item."""
-
-    def __init__(self, exclude: Exclude | None) -> None:
-        self.exclude = exclude
-        self.known: dict[int, bool] = {}
-
-    def __call__(self, item_ids: Collection[int]) -> set[int]:
-        if self.exclude is None:
-            return set(item_ids)
-        new = [i for i in item_ids if i not in self.known]
-        if new:
-            hidden = set(self.exclude(new))
-            self.known.update({i: i not in hidden for i in new})
-        return {i for i in item_ids if self.known[i]}
-
-
-def _term_matches(session: Session, term: QueryTerm, visible: _Visible) -> list[dict[int, float]]:
-    """Per looked-up word, each matching visible item's best field weight; a compound that
-    finds no visible item as a whole is looked up by its parts."""
-    items = _items_of(session, _lookup(session, term))
-    shown = visible(set(items.values()))
-    weights: dict[int, float] = {}
-    for doc, item_id in items.items():
-        if item_id in shown:
-            weights[item_id] = max(weights.get(item_id, 0.0), FIELD_WEIGHT[doc[0]])
-    if not weights and term.parts:
-        return [m for part in term.parts for m in _term_matches(session, part, visible)]
-    return [weights]
-
-
-def _scope(
-    session: Session, item_ids: Collection[int], body_ids: Collection[int] | None
-) -> dict[int, int | None]:
-    """The in-scope items among ``item_ids`` with their current (latest) decision."""
-    ids = sorted(item_ids)
-    result: dict[int, int | None] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+        return None
+    docs = statement.subquery()
+    # Scalar subqueries rather than outer joins: evaluated only for their own kind of row.
+    item_id = case(
+        (
+            docs.c.doc_kind == DECISION,
+            select(Decision.agenda_item_id).where(Decision.id == docs.c.doc_id).scalar_subquery(),
+        ),
+        (
+            docs.c.doc_kind == NOTE,
+            select(Note.agenda_item_id).where(Note.id == docs.c.doc_id).scalar_subquery(),
+        ),
+        else_=docs.c.doc_id,
+    )
+    weight = case(
+        *((docs.c.doc_kind == kind, literal(w, Integer)) for kind, w in FIELD_WEIGHT.items()),
+        else_=literal(0, Integer),
+    )
+    query = select(item_id.label("item_id"), weight.label("weight")).select_from(docs)
+    if hidden is not None:
         query = (
-            select(AgendaItem.id)
+            query.join(AgendaItem, AgendaItem.id == item_id)
             .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-            .where(AgendaItem.id.in_(chunk))
+            .where(not_(hidden))
         )
-        if body_ids is not None:
-            query = query.where(Meeting.body_id.in_(list(body_ids)))
-        result.update(dict.fromkeys((int(i) for i in session.scalars(query)), None))
-        decisions = session.execute(
-            select(Decision.agenda_item_id, Decision.id).where(
-                Decision.agenda_item_id.in_(chunk), Decision.superseded_by_id.is_(None)
-            )
-        ).all()
-        for item_id, decision_id in decisions:
-            if item_id in result:
-                current = result[item_id]
-                result[item_id] = max(decision_id, current or 0)
+    rows = query.subquery()
+    # Grouped outside: PostgreSQL would not match a CASE with bound values in GROUP BY.
+    query = (
+        select(rows.c.item_id, func.max(rows.c.weight).label("weight"))
+        .where(rows.c.item_id.is_not(None))
+        .group_by(rows.c.item_id)
+    )
+    return query.subquery()
+
+
+def _effective_terms(
+    session: Session, terms: Sequence[QueryTerm], hidden: ColumnElement[bool] | None
+) -> list[tuple[Any, int]]:
+    """The looked-up words with the number of visible items each matches, in question order;
+    a compound that matches no visible item as a whole is replaced by its parts."""
+    level = list(terms)
+    found: dict[int, tuple[Any, int]] = {}
+    while level:
+        counted = [(t, _term_items(t, hidden)) for t in level]
+        counts = [
+            select(literal(n, Integer).label("n"), func.count().label("c")).select_from(items)
+            for n, (_, items) in enumerate(counted)
+            if items is not None
+        ]
+        by_position = dict(session.execute(union_all(*counts)).all()) if counts else {}
+        next_level: list[QueryTerm] = []
+        for n, (term, items) in enumerate(counted):
+            count = int(by_position.get(n, 0))
+            if count:
+                found[id(term)] = (items, count)
+            elif term.parts:
+                next_level.extend(term.parts)
+        level = next_level
+    return _in_question_order(terms, found)
+
+
+def _in_question_order(
+    terms: Sequence[QueryTerm], found: dict[int, tuple[Any, int]]
+) -> list[tuple[Any, int]]:
+    result: list[tuple[Any, int]] = []
+    for term in terms:
+        if id(term) in found:
+            result.append(found[id(term)])
+        else:
+            result.extend(_in_question_order(term.parts, found))
     return result
 
 
@@ -172,7 +198,7 @@ def search_decisions(
     *,
     body_ids: Collection[int] | None = None,
     limit: int = 5,
-    exclude: Exclude | None = None,
+    clearance: Clearance | None = None,
 ) -> SearchResult:
     """The decisions whose item, text or notes match ``question``, best first.
 
@@ -180,36 +206,77 @@ def search_decisions(
         question: free text in Japanese or English; reduced to its content words.
         body_ids: the bodies to search (a body and its sub-bodies); None searches all.
         limit: the most decisions (and undecided items) returned.
-        exclude: given item ids, those the asker may not see; they are never matched.
+        clearance: where the answer is shown; non-public items of bodies it does not allow
+            are never matched. None matches every item.
 
     Returns:
         The words looked up, the matching items with a current decision (best first), and
         matching items that have no decision yet (best first).
     """
     terms = content_terms(question)[:MAX_TERMS]
-    scores: dict[int, float] = defaultdict(float)
-    visible = _Visible(exclude)
-    for term in terms:
-        for weights in _term_matches(session, term, visible):
-            if not weights:
-                continue
-            rarity = 1.0 / (1.0 + math.log(len(weights)))
-            for item_id, weight in weights.items():
-                scores[item_id] += rarity * weight
-    in_scope = _scope(session, scores, body_ids)
-    ranked = sorted(
-        (ItemMatch(i, round(scores[i], 9), d) for i, d in in_scope.items()),
-        key=lambda m: (-m.score, -m.item_id),
-    )
-    decided = [m for m in ranked if m.decision_id is not None]
-    undecided = [m for m in ranked if m.decision_id is None]
+    hidden = _hidden(clearance)
+    _no_jit(session)
+    matched = _effective_terms(session, terms, hidden)
+    decided: list[ItemMatch] = []
+    undecided: list[ItemMatch] = []
+    if matched:
+        for item_id, total, decision_id in session.execute(_ranked(matched, body_ids, limit)):
+            match = ItemMatch(int(item_id), int(total) / SCORE_SCALE, decision_id)
+            (undecided if decision_id is None else decided).append(match)
     if decided:
         best = decided[0].score
         decided = [m for m in decided if m.score >= best * RELATIVE_CUTOFF]
     return SearchResult(
         terms=tuple(t.surface for t in terms),
-        decisions=tuple(decided[:limit]),
-        undecided=tuple(undecided[:limit]),
+        decisions=tuple(decided),
+        undecided=tuple(undecided),
+    )
+
+
+def _ranked(matched: list[tuple[Any, int]], body_ids: Collection[int] | None, limit: int) -> Any:
+    """The best ``limit`` in-scope items with a current decision and the best ``limit``
+    without one: (item id, integer score, current decision id), best first."""
+    parts = []
+    for items, count in matched:
+        rarity = round(RARITY_SCALE / (1.0 + math.log(count)))
+        parts.append(
+            select(
+                items.c.item_id,
+                (cast(items.c.weight, BigInteger) * literal(rarity, BigInteger)).label("points"),
+            )
+        )
+    points = union_all(*parts).subquery()
+    totals = (
+        select(points.c.item_id, func.sum(points.c.points).label("total"))
+        .group_by(points.c.item_id)
+        .subquery()
+    )
+    current = (
+        select(func.max(Decision.id))
+        .where(Decision.agenda_item_id == totals.c.item_id, Decision.superseded_by_id.is_(None))
+        .scalar_subquery()
+    )
+    scoped = (
+        select(totals.c.item_id, totals.c.total, current.label("decision_id"))
+        .join(AgendaItem, AgendaItem.id == totals.c.item_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+    )
+    if body_ids is not None:
+        scoped = scoped.where(Meeting.body_id.in_(sorted(body_ids)))
+    inner = scoped.subquery()
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=case((inner.c.decision_id.is_(None), 0), else_=1),
+            order_by=(inner.c.total.desc(), inner.c.item_id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(inner.c.item_id, inner.c.total, inner.c.decision_id, rank).subquery()
+    return (
+        select(ranked.c.item_id, ranked.c.total, ranked.c.decision_id)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.total.desc(), ranked.c.item_id.desc())
     )
 
 
@@ -219,13 +286,13 @@ def closest_titles(
     *,
     body_ids: Collection[int] | None = None,
     limit: int = 3,
-    exclude: Exclude | None = None,
+    clearance: Clearance | None = None,
 ) -> list[int]:
     """Items whose titles share the most index tokens with ``question`` (for "did you mean").
 
     Any single shared bigram, form or stem counts, so this finds near titles when no item
-    holds every word of the question. Items ``exclude`` names are left out before the best
-    are chosen, so they never take the place of a visible title.
+    holds every word of the question. Items the ``clearance`` may not show are left out
+    before the best are chosen, so they never take the place of a visible title.
     """
     tokens: set[str] = set()
     for term in content_terms(question):
@@ -234,21 +301,22 @@ def closest_titles(
             tokens.update(x for x in (t.norm_token, t.word_token) if x)
     if not tokens:
         return []
-    visible = _Visible(exclude)
-    found: list[int] = []
-    for page in range(TITLE_PAGES):
-        rows = session.execute(
-            select(SearchTerm.doc_id, func.count().label("shared"))
-            .where(SearchTerm.token.in_(sorted(tokens)), SearchTerm.doc_kind == TITLE)
-            .group_by(SearchTerm.doc_id)
-            .order_by(func.count().desc(), SearchTerm.doc_id.desc())
-            .offset(page * TITLE_PAGE)
-            .limit(TITLE_PAGE)
-        ).all()
-        ordered = [int(doc_id) for doc_id, _ in rows]
-        allowed = _scope(session, ordered, body_ids)
-        shown = visible([i for i in ordered if i in allowed])
-        found.extend(i for i in ordered if i in shown)
-        if len(found) >= limit or len(rows) < TITLE_PAGE:
-            break
-    return found[:limit]
+    shared = (
+        select(SearchTerm.doc_id, func.count().label("shared"))
+        .where(SearchTerm.token.in_(sorted(tokens)), SearchTerm.doc_kind == TITLE)
+        .group_by(SearchTerm.doc_id)
+        .subquery()
+    )
+    query = (
+        select(shared.c.doc_id)
+        .join(AgendaItem, AgendaItem.id == shared.c.doc_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .order_by(shared.c.shared.desc(), shared.c.doc_id.desc())
+        .limit(limit)
+    )
+    if body_ids is not None:
+        query = query.where(Meeting.body_id.in_(sorted(body_ids)))
+    hidden = _hidden(clearance)
+    if hidden is not None:
+        query = query.where(not_(hidden))
+    return [int(i) for i in session.scalars(query)]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from bot.decisions import record_decision
 from bot.deps import Deps
-from bot.disclosure import NO_CLEARANCE, hidden_item_ids
+from bot.disclosure import NO_CLEARANCE, Clearance
 from bot.search import closest_titles, search_decisions
 from tests.unit.decision_records import NOW, SEC, make_body, make_item, make_meeting
 
@@ -27,7 +25,13 @@ def test_search_results_do_not_depend_on_excluded_text(deps: Deps) -> None:
         record_decision(s, secret, "approved", actor=SEC, now=NOW, today=NOW.date())
         # Unfiltered, the compound now matches the secret item as a whole, and only it.
         assert [m.item_id for m in search_decisions(s, "庁舎移転").decisions] == [secret.id]
-        exclude = partial(hidden_item_ids, s, clearance=NO_CLEARANCE)
-        assert search_decisions(s, "庁舎移転", exclude=exclude) == before
-        assert closest_titles(s, "庁舎移転候補", exclude=exclude) == near_before
-        assert search_decisions(s, "候補地", exclude=exclude).decisions == ()
+        hide = NO_CLEARANCE
+        assert search_decisions(s, "庁舎移転", clearance=hide) == before
+        assert closest_titles(s, "庁舎移転候補", clearance=hide) == near_before
+        assert search_decisions(s, "候補地", clearance=hide).decisions == ()
+        # A place the secret item's body allows finds it as before.
+        allowed = Clearance(frozenset({body.id}))
+        assert [
+            m.item_id for m in search_decisions(s, "庁舎移転", clearance=allowed).decisions
+        ] == [secret.id]
+        assert search_decisions(s, "候補地", clearance=allowed).decisions != ()

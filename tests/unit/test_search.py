@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.decisions import record_decision
@@ -185,3 +185,30 @@ def test_lookups_search_the_index_never_scan_the_table(
     else:
         assert "Seq Scan on search_terms" not in plan, plan
         assert "Index" in plan, plan
+
+
+def test_many_matches_cost_two_statements_and_return_only_the_limit(deps: Deps) -> None:
+    """Scoring and the limit are done by the database: however many records a word matches,
+    the search runs two statements and reads back only the shown results."""
+    with deps.unit_of_work() as s:
+        made = [_decide(s, f"電話の件{n}") for n in range(12)]
+        ids = [decision for _, decision in made]
+        meeting = s.get_one(AgendaItem, made[0][0]).meeting
+        undecided = make_item(s, meeting, "電話の配線")
+        s.flush()
+        statements: list[str] = []
+        bind = s.get_bind()
+        listen = event.listens_for(bind, "before_cursor_execute")
+
+        @listen
+        def _count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        try:
+            result = search_decisions(s, "電話", limit=3)
+        finally:
+            event.remove(bind, "before_cursor_execute", _count)
+    queries = [q for q in statements if not q.startswith("SET LOCAL")]  # PostgreSQL: no JIT
+    assert len(queries) == 2, statements
+    assert [m.decision_id for m in result.decisions] == ids[:-4:-1]  # equal scores: newest first
+    assert [m.item_id for m in result.undecided] == [undecided.id]
