@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from functools import partial
 from typing import Any, get_args
@@ -20,7 +19,7 @@ from bot.reminders.timing import ReminderPolicy
 from bot.text import truncate
 from bot.vocabulary import Outcome, parse_outcome, parse_ref
 from handlers.common import make_actor
-from handlers.forms import state_value, text_input
+from handlers.forms import metadata_channel, modal_view, state_value, text_input
 from handlers.runner import error_text, run_after_ack
 
 CALLBACK_ID = "decision_record"
@@ -33,14 +32,13 @@ def decision_view_modal(deps: Deps, channel_id: str) -> dict[str, Any]:
         {"text": {"type": "plain_text", "text": t(f"decision.outcome.{o}")}, "value": o}
         for o in get_args(Outcome)
     ]
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "private_metadata": json.dumps({"channel": channel_id}),
-        "title": {"type": "plain_text", "text": t("decision.modal_title")},
-        "submit": {"type": "plain_text", "text": t("decision.modal_submit")},
-        "close": {"type": "plain_text", "text": t("decision.modal_close")},
-        "blocks": [
+    return modal_view(
+        CALLBACK_ID,
+        channel_id,
+        title=t("decision.modal_title"),
+        submit=t("decision.modal_submit"),
+        close=t("decision.modal_close"),
+        blocks=[
             text_input("item", t("decision.modal_item"), optional=False),
             {
                 "type": "input",
@@ -65,19 +63,12 @@ def decision_view_modal(deps: Deps, channel_id: str) -> dict[str, Any]:
             },
             text_input("text", t("decision.modal_text"), optional=True, multiline=True),
         ],
-    }
+    )
 
 
 def open_decision_modal(deps: Deps, client: WebClient, trigger_id: str, channel_id: str) -> None:
     """Open the modal (after the command's ack; the trigger is valid for 3 seconds)."""
     client.views_open(trigger_id=trigger_id, view=decision_view_modal(deps, channel_id))
-
-
-def _channel(view: dict[str, Any]) -> str:
-    try:
-        return str(json.loads(view.get("private_metadata") or "{}").get("channel", ""))
-    except ValueError:
-        return ""
 
 
 def handle_submission(
@@ -116,7 +107,7 @@ def handle_submission(
         return
     try:
         with deps.unit_of_work() as s:
-            found = bodies.body_for_channel(s, _channel(view))
+            found = bodies.body_for_channel(s, metadata_channel(view))
             item = resolve_item(s, found, ref, deps.clock.now())
             decision = record_decision(
                 s,

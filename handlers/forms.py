@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.text import strip_invisible
@@ -10,6 +11,35 @@ from bot.text import strip_invisible
 def plain_text(text: str, limit: int = 75) -> dict[str, Any]:
     """A ``plain_text`` object cut to Slack's limit for labels and options."""
     return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…"}
+
+
+def modal_view(
+    callback_id: str,
+    channel_id: str,
+    *,
+    title: str,
+    submit: str,
+    close: str,
+    blocks: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A modal that remembers the channel it was opened from (see :func:`metadata_channel`)."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps({"channel": channel_id}),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": close},
+        "blocks": blocks,
+    }
+
+
+def metadata_channel(view: dict[str, Any]) -> str:
+    """The channel a :func:`modal_view` was opened from, or ``""`` when unreadable."""
+    try:
+        return str(json.loads(view.get("private_metadata") or "{}").get("channel", ""))
+    except ValueError:
+        return ""
 
 
 def text_input(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import Any
 
@@ -18,7 +17,7 @@ from bot.meetings import Schedule
 from bot.reminders.timing import ReminderPolicy
 from bot.vocabulary import parse_disclosure
 from handlers.common import make_actor
-from handlers.forms import state_value, text_input
+from handlers.forms import metadata_channel, modal_view, state_value, text_input
 from handlers.runner import error_text, run_after_ack
 
 CALLBACK_ID = "meeting_schedule"
@@ -31,14 +30,13 @@ def schedule_view(deps: Deps, channel_id: str) -> dict[str, Any]:
         {"text": {"type": "plain_text", "text": t(f"disclosure.{d}")}, "value": d}
         for d in ("public", "closed", "partial")
     ]
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "private_metadata": json.dumps({"channel": channel_id}),
-        "title": {"type": "plain_text", "text": t("meeting.modal_title")},
-        "submit": {"type": "plain_text", "text": t("meeting.modal_submit")},
-        "close": {"type": "plain_text", "text": t("meeting.modal_close")},
-        "blocks": [
+    return modal_view(
+        CALLBACK_ID,
+        channel_id,
+        title=t("meeting.modal_title"),
+        submit=t("meeting.modal_submit"),
+        close=t("meeting.modal_close"),
+        blocks=[
             text_input(
                 "body",
                 t("meeting.modal_body"),
@@ -68,7 +66,7 @@ def schedule_view(deps: Deps, channel_id: str) -> dict[str, Any]:
             },
             text_input("reason", t("meeting.modal_reason"), placeholder=None, optional=True),
         ],
-    }
+    )
 
 
 def open_schedule_modal(deps: Deps, client: WebClient, trigger_id: str, channel_id: str) -> None:
@@ -84,10 +82,7 @@ def handle_submission(
     view = body["view"]
     values = view["state"]["values"]
     user_id = body["user"]["id"]
-    try:
-        channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel", ""))
-    except ValueError:
-        channel_id = ""
+    channel_id = metadata_channel(view)
     today = deps.clock.now().astimezone(deps.config.tz).date()
     errors: dict[str, str] = {}
     day = start = end = None

@@ -147,9 +147,8 @@ def _superseded_by(session: Session, due: Due, now: datetime) -> str | None:
 # --- meetings ----------------------------------------------------------------------------------
 
 
-def _meeting_reminder(
-    session: Session, due: Due, policy: ReminderPolicy, lang: str, now: datetime
-) -> Action:
+def _planned_meeting(session: Session, due: Due) -> Meeting | Skip:
+    """The meeting of ``due`` while it is still held as planned, else why not."""
     meeting = session.get(Meeting, due.meeting_id) if due.meeting_id else None
     if meeting is None:
         return Skip("the meeting no longer exists")
@@ -157,6 +156,15 @@ def _meeting_reminder(
         return Skip(f"the meeting is {meeting.status}")
     if due.payload.get("basis") != meeting_basis(meeting):
         return Skip("the meeting was moved; its reminders were planned again")
+    return meeting
+
+
+def _meeting_reminder(
+    session: Session, due: Due, policy: ReminderPolicy, lang: str, now: datetime
+) -> Action:
+    meeting = _planned_meeting(session, due)
+    if isinstance(meeting, Skip):
+        return meeting
     if meeting.actual_start is not None or now >= meeting.starts_at:
         return Skip("the meeting has already started")
     deadline = _moment(due.payload.get("deadline"))
@@ -188,13 +196,9 @@ def _meeting_reminder(
 
 
 def _meeting_start(session: Session, due: Due, now: datetime) -> Action:
-    meeting = session.get(Meeting, due.meeting_id) if due.meeting_id else None
-    if meeting is None:
-        return Skip("the meeting no longer exists")
-    if meeting.status != "scheduled":
-        return Skip(f"the meeting is {meeting.status}")
-    if due.payload.get("basis") != meeting_basis(meeting):
-        return Skip("the meeting was moved; its reminders were planned again")
+    meeting = _planned_meeting(session, due)
+    if isinstance(meeting, Skip):
+        return meeting
     if meeting.items_posted_at is not None:
         return Skip("the item messages were already posted")
     # Missed while the bot was down: still worth posting while the meeting is on.

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from storage.models import Material
 from tests.harness import U_CHAIR, U_MEMBER, U_OTHER, U_SEC, Harness
+from tests.unit.test_materials import EXPECTED as REFERENCE_EXPECTED
 
 # (who submits, kind word, title, materials in order) — the reference minutes' six items.
 ITEMS = {
@@ -48,17 +49,7 @@ ITEMS = {
     "govtech": (U_SEC, "報告", "GovTech東京との連携について", ["GovTech東京の協働事業について"]),
 }
 EXPECTED = [
-    ("資料1", "今年度の開催予定等"),
-    ("資料2", "行政手続きのオンライン化におけるスケジュール変更について"),
-    ("資料3-1", "次期電話システムの選定について（概要）"),
-    ("資料3-2", "各システムの比較一覧"),
-    ("資料3-3", "各システムの運用経費内訳"),
-    ("資料4-1", "標準化全体進捗状況（工程表）"),
-    ("資料4-2", "移行困難システムの今後の取扱い"),
-    ("資料4-3", "共通機能等における事業者選定状況"),
-    ("資料5-1", "次期統合運用管理事業者の選定について"),
-    ("資料5-2", "次期統合運用管理事業者の選定スケジュール"),
-    ("資料6", "GovTech東京の協働事業について"),
+    *REFERENCE_EXPECTED,
     ("参考資料1", "電話システムの市場動向"),
     ("参考資料2", "標準化の国の資料"),
     ("参考資料3", "GovTech東京の概要"),
