@@ -266,8 +266,25 @@ def delete_note_from_slack(session: Session, *, channel: str, ts: str, now: date
     return True
 
 
+def _said_order(note: Note) -> tuple[float, float, int]:
+    # By the minute a note was recorded, then by when it was said within that minute: a
+    # reply's Slack ts (its events may be processed out of order), a typed note's entry time.
+    created = note.created_at.timestamp()
+    if note.slack_ts:
+        try:
+            return (created // 60, float(note.slack_ts), note.id)
+        except ValueError:
+            pass
+    return (created // 60, created, note.id)
+
+
 def notes_by_item(session: Session, item_ids: list[int]) -> dict[int, list[NoteView]]:
-    """The live notes of each item, oldest first."""
+    """The live notes of each item in the order they were said.
+
+    Replies are ordered by their Slack timestamp, which is when they were posted: events are
+    acknowledged first and may be processed concurrently, so arrival order is not speaking
+    order.
+    """
     if not item_ids:
         return {}
     notes = session.scalars(
@@ -275,6 +292,7 @@ def notes_by_item(session: Session, item_ids: list[int]) -> dict[int, list[NoteV
         .where(Note.agenda_item_id.in_(item_ids), Note.deleted.is_(False))
         .order_by(Note.created_at, Note.id)
     ).all()
+    notes = sorted(notes, key=_said_order)
     found: dict[int, list[NoteView]] = {}
     for note in notes:
         found.setdefault(note.agenda_item_id, []).append(_view(note))
