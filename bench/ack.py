@@ -10,9 +10,10 @@ may wait for Slack.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.localslack import LocalSlack
 from tests.slackbench import payloads
 
 CLIENTS = 20
+MEETINGS = 40  # the items of a full run (about 1,500) make agendas of about 37 items
 P99_TARGET = 2.0  # × the bare app
 SLOW_TARGET = 1.5  # × the bot's own p99 with a fast Slack
 SLOW_SECONDS = 1.0
@@ -48,8 +50,19 @@ class Load:
 Payload = Callable[[int, int], dict[str, Any]]
 
 
-def load(server: Server, make: Payload, per_client: int, clients: int = CLIENTS) -> Load:
-    """``clients`` threads, each sending ``per_client`` requests one after another."""
+def load(
+    server: Server,
+    make: Payload,
+    per_client: int,
+    clients: int = CLIENTS,
+    *,
+    expect: str | None = None,
+) -> Load:
+    """``clients`` threads, each sending ``per_client`` requests one after another.
+
+    ``expect``: a phrase every answer must contain (the command's confirmation); anything
+    else, a refusal included, counts as a failure, so a run cannot time the wrong path.
+    """
     result = Load()
     lock = threading.Lock()
     start = threading.Barrier(clients)
@@ -66,8 +79,8 @@ def load(server: Server, make: Payload, per_client: int, clients: int = CLIENTS)
                 problem = None
                 if answer.status != 200:
                     problem = f"HTTP {answer.status}"
-                elif answer.text in bad:
-                    problem = answer.text
+                elif answer.text in bad or (expect is not None and expect not in answer.text):
+                    problem = answer.text[:80]
             except OSError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             elapsed = time.perf_counter() - began
@@ -103,24 +116,46 @@ def settle(slack: LocalSlack, quiet: float = 1.5, limit: float = 300.0) -> None:
         time.sleep(0.1)
 
 
-def prepare_bot(server: Server, slack: LocalSlack) -> None:
-    """A body in the channel, a meeting to submit to and items to find."""
+def prepare_bot(server: Server, slack: LocalSlack) -> list[int]:
+    """A body in the channel, meetings to submit to and items to find; the meetings' ids."""
     http = server.http()
-    day = dt.date.today() + dt.timedelta(days=28)
-    for text in (
-        "setup 行政情報化推進本部 secretariat=情報管理課 place=庁議室",
-        f"schedule {day.isoformat()} 10:00-12:00",
-    ):
-        answer = http.post(command(slack, "/meeting", text))
-        if answer.status != 200:
-            raise RuntimeError(f"/meeting {text}: HTTP {answer.status}")
+    first = dt.date.today() + dt.timedelta(days=28)
+    setup = "setup 行政情報化推進本部 secretariat=情報管理課 place=庁議室"
+    answer = http.post(command(slack, "/meeting", setup))
+    if answer.status != 200:
+        raise RuntimeError(f"/meeting setup: HTTP {answer.status}")
+    meetings = []
+    for n in range(MEETINGS):
+        day = first + dt.timedelta(days=n)
+        answer = http.post(command(slack, "/meeting", f"schedule {day.isoformat()} 10:00-12:00"))
+        found = re.search(r"M(\d+)", answer.text)
+        if answer.status != 200 or not found:
+            raise RuntimeError(f"/meeting schedule: HTTP {answer.status} {answer.text[:80]!r}")
+        meetings.append(int(found.group(1)))
     for title in ("電話システムの更新", "庁内ネットワークの見直し", "文書管理システムの導入"):
         http.post(command(slack, "/agenda", f"add 議案 {title}"))
     settle(slack)
+    return meetings
 
 
-def agenda_add(slack: LocalSlack, tag: str) -> Payload:
-    return lambda c, k: command(slack, "/agenda", f"add 議案 議題{tag}{c}-{k}", U_MEMBER)
+def agenda_add(slack: LocalSlack, tag: str, meetings: Sequence[int]) -> Payload:
+    # One submitter per request: anyone in the channel may submit, up to 20 items in 10
+    # minutes each (bot/ratelimit.py), so one user sending them all would time refusals.
+    # The items are spread over the meetings, so that no agenda grows past what one meeting
+    # has (a few dozen items).
+    def make(c: int, k: int) -> dict[str, Any]:
+        meeting = meetings[(c * 7 + k) % len(meetings)]
+        text = f"add meeting=M{meeting} 議案 議題{tag}{c}-{k}"
+        return command(slack, "/agenda", text, f"U{tag.upper()}{c:02d}X{k:03d}")
+
+    return make
+
+
+# What each command's acknowledgement says when it did its work (the bot's, in Japanese).
+EXPECTED = {
+    "/agenda add": "受け付けました",
+    "/decisions <query>": "決定事項をこのチャンネルでお答えします",
+}
 
 
 def decisions_query(slack: LocalSlack) -> Payload:
@@ -133,25 +168,38 @@ def _measure_bot(
 ) -> dict[tuple[str, str], Load]:
     results: dict[tuple[str, str], Load] = {}
     with serve("bot", slack, settings.workdir, db_url) as bot:
-        prepare_bot(bot, slack)
+        meetings = prepare_bot(bot, slack)
         quiet = 0.5 if settings.quick else 1.5
-        for name, make in (("/agenda add", agenda_add(slack, "f")),
-                           ("/decisions <query>", decisions_query(slack))):  # fmt: skip
-            load(bot, make, 1, CLIENTS)  # warm-up
+
+        def adds(tag: str) -> Payload:
+            return agenda_add(slack, tag, meetings)
+
+        def queries(_tag: str) -> Payload:
+            return decisions_query(slack)
+
+        # Each run of /agenda add has submitters of its own (the tag is in their ids).
+        for name, make in (("/agenda add", adds), ("/decisions <query>", queries)):
+            expect = EXPECTED[name]
+            load(bot, make("w"), 1, CLIENTS, expect=expect)  # warm-up
             settle(slack, quiet)
-            results[("bot", name)] = load(bot, make, size.per_client)
+            results[("bot", name)] = load(bot, make("f"), size.per_client, expect=expect)
             settle(slack, quiet)
-            results[("bot1", name)] = load(bot, make, size.per_client, clients=1)
+            results[("bot1", name)] = load(
+                bot, make("o"), size.per_client, clients=1, expect=expect
+            )
             settle(slack, quiet)
         slack.set_latency(SLOW_SECONDS)
         try:
             results[("slow", "/agenda add")] = load(
-                bot, agenda_add(slack, "s"), size.slow_per_client
+                bot, adds("s"), size.slow_per_client, expect=EXPECTED["/agenda add"]
             )
             # Let the first command's Web API backlog drain before measuring the second.
             settle(slack, quiet=SLOW_SECONDS * 2.5, limit=10 if settings.quick else 300)
             results[("slow", "/decisions <query>")] = load(
-                bot, decisions_query(slack), size.slow_per_client
+                bot,
+                decisions_query(slack),
+                size.slow_per_client,
+                expect=EXPECTED["/decisions <query>"],
             )
         finally:
             slack.set_latency(0)
@@ -165,7 +213,7 @@ def run(settings: Settings, size: AckSize | None = None) -> Table:
         workspace(slack)
         bare_results: dict[tuple[str, str], Load] = {}
         with serve("bare", slack, settings.workdir, "sqlite://") as bare:
-            for name, make in (("/agenda add", agenda_add(slack, "b")),
+            for name, make in (("/agenda add", agenda_add(slack, "b", [1])),
                                ("/decisions <query>", decisions_query(slack))):  # fmt: skip
                 load(bare, make, 2, CLIENTS)  # warm-up
                 bare_results[("bare", name)] = load(bare, make, size.per_client)

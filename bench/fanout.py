@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bench import seed
 from bench.infra import BOT_TOKEN, Settings, database, spawn_child, wait_ready
@@ -101,8 +101,13 @@ def _one(settings: Settings, backend: str, processes: int, size: FanoutSize, tab
                 )
             due = datetime.now(UTC) - timedelta(seconds=1)
             rows = seed.meeting_reminder_rows(targets, due, now, 1)
+            loading = time.time()
+            with db.engine.begin() as conn:
+                conn.execute(insert(Reminder), list(rows))
+            # The clock starts at the commit: generating and inserting the rows is the bench's
+            # work, not the bot's.
             t0 = time.time()
-            seed.add_reminders(db.engine, rows)
+            loaded_in = t0 - loading
             waited = 0.0
             bound = float(busiest)
             deadline = time.monotonic() + bound * 15 + 60
@@ -137,7 +142,8 @@ def _one(settings: Settings, backend: str, processes: int, size: FanoutSize, tab
     elapsed = float("inf") if delivered < size.reminders else max(c.at for c in posts) - t0
     ok = elapsed <= TARGET * bound and lost == 0 and doubled == 0 and sent_rows == size.reminders
     table.note(
-        f"{label}: {delivered:,}/{size.reminders:,} delivered (waited {waited:.0f} s), {doubled} "
+        f"{label}: reminders inserted in {loaded_in:.1f} s (before the clock starts); "
+        f"{delivered:,}/{size.reminders:,} delivered (waited {waited:.0f} s), {doubled} "
         f"doubled, {lost} lost, {missing - lost} still to send, "
         f"{refused:,} posts refused with 429, reminder rows by state: "
         f"{dict(sorted(states.items()))}"

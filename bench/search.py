@@ -3,7 +3,7 @@
 100,000 generated decisions (``bench.corpus``), each with its agenda item (title, sometimes
 a summary) and sometimes a note, loaded with the index rows that ``bot.search.index`` writes
 for them. Each query runs through ``bot.search.search_decisions`` twice: as it is (index
-lookups), and with its document lookup (``term_statement``) replaced by a plain
+lookups), and with its document look-ups (``term_parts``) replaced by a plain
 ``LIKE '%term%'`` scan of the same records (the baseline); the scoring, scope and limit
 around it are the same SQL in both. Both must return the same result; the index must be fast.
 """
@@ -11,23 +11,33 @@ around it are the same SQL in both. Both must return the same result; the index 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench import corpus
 from bench.infra import Settings, analyze, bulk_insert, database
 from bench.report import Row, Table, ms, percentile, verdict
-from bot.search import query as search_query
+from bot.search import lookup as search_lookup
 from bot.search import search_decisions
-from bot.search.index import DECISION, NOTE, SUMMARY, TITLE
-from bot.search.query import term_statement as index_statement
-from bot.search.terms import QueryTerm, document_tokens
+from bot.search.index import DECISION, FIELD_WEIGHT, NOTE, SUMMARY, TITLE, document_rows
+from bot.search.lookup import term_statement as index_statement
+from bot.search.terms import QueryTerm
 from storage.models import AgendaItem, Body, Decision, Meeting, Note, SearchTerm
 
 P95_TARGET = 0.020
@@ -71,11 +81,10 @@ def build_corpus(count: int) -> Corpus:
     notes: list[dict[str, Any]] = []
     terms: list[dict[str, Any]] = []
 
-    def index(kind: str, doc_id: int, texts: list[str | None]) -> None:
+    # Every item gets a decision, so none has the index's undecided row (index.undecided_row).
+    def index(kind: str, doc_id: int, item_id: int, texts: list[str | None]) -> None:
         # What bot.search.index.index_document writes for the document.
-        terms.extend(
-            {"token": t, "doc_kind": kind, "doc_id": doc_id} for t in sorted(document_tokens(texts))
-        )
+        terms.extend(document_rows(kind, doc_id, item_id, texts))
 
     for n, record in enumerate(gen.records(count), start=1):
         meeting_id = (n - 1) // ITEMS_PER_MEETING + 1
@@ -96,78 +105,92 @@ def build_corpus(count: int) -> Corpus:
             {"id": n, "agenda_item_id": n, "outcome": "approved", "text": record.decision,
              "decided_by": "U0SEC", "created_at": now}
         )  # fmt: skip
-        index(TITLE, n, [record.title])
-        index(SUMMARY, n, [record.summary])
-        index(DECISION, n, [record.decision, None])
+        index(TITLE, n, n, [record.title])
+        index(SUMMARY, n, n, [record.summary])
+        index(DECISION, n, n, [record.decision, None])
         if record.note:
             note_id = len(notes) + 1
             notes.append(
                 {"id": note_id, "agenda_item_id": n, "text": record.note, "author_id": "U0SEC",
                  "speaker": None, "created_at": now}
             )  # fmt: skip
-            index(NOTE, note_id, [record.note, None])
+            index(NOTE, note_id, n, [record.note, None])
     return Corpus(bodies, meetings, items, decisions, notes, terms)
 
 
 # -- the baseline: the same search, its document lookup done by a LIKE scan -----------------
 
-_FIELDS: list[tuple[str, Any, list[Any]]] = [
-    (TITLE, AgendaItem, [AgendaItem.title]),
-    (SUMMARY, AgendaItem, [AgendaItem.summary]),
-    (DECISION, Decision, [Decision.text, Decision.resolution]),
-    (NOTE, Note, [Note.text, Note.speaker]),
+_FIELDS: list[tuple[str, Any, Any, list[Any]]] = [
+    (TITLE, AgendaItem, AgendaItem.id, [AgendaItem.title]),
+    (SUMMARY, AgendaItem, AgendaItem.id, [AgendaItem.summary]),
+    (DECISION, Decision, Decision.agenda_item_id, [Decision.text, Decision.resolution]),
+    (NOTE, Note, Note.agenda_item_id, [Note.text, Note.speaker]),
 ]
 
 
-def scan_statement(term: QueryTerm, *, distinct: bool = True) -> Any:
-    """The documents holding ``term``, by reading every record (``LIKE``): a drop-in for
-    ``bot.search.query.term_statement`` (same columns), so the rest of the search is the same.
+def scan_parts(term: QueryTerm, *, items: Sequence[int] | None = None) -> list[Any]:
+    """The documents holding ``term``, by reading every record (``LIKE``), one select per
+    field: a drop-in for ``bot.search.lookup.term_parts`` (same columns), so the rest of the
+    search is the same.
 
     A Japanese term is a substring; an English one a word starting with it (the corpus
     has one form per English word, so this is what its stemmed index finds too).
     """
     parts: list[Any] = []
-    for kind, model, columns in _FIELDS:
+    for kind, model, item_id, columns in _FIELDS:
         if term.english:
             pattern = f"% {term.surface}%"
             texts = [literal(" ") + func.lower(func.coalesce(c, "")) for c in columns]
         else:
             pattern = f"%{term.surface}%"
             texts = [func.lower(func.coalesce(c, "")) for c in columns]
-        query = select(literal(kind, String(10)).label("doc_kind"), model.id.label("doc_id")).where(
-            or_(*(t.like(pattern) for t in texts))
-        )
+        query = select(
+            item_id.label("item_id"),
+            # Written out, so that a look-up of another field's weight is known empty
+            # without reading the table (as the index's is).
+            literal_column(str(FIELD_WEIGHT[kind]), Integer).label("weight"),
+            literal(kind, String(10)).label("doc_kind"),
+            model.id.label("doc_id"),
+        ).where(or_(*(t.like(pattern) for t in texts)))
         if kind == NOTE:
             query = query.where(Note.deleted.is_(False))
+        if items is not None:
+            query = query.where(item_id.in_(items))
         parts.append(query)
-    return union_all(*parts)
+    return parts
 
 
-Statement = Callable[..., Any]
+def scan_statement(term: QueryTerm) -> Any:
+    """:func:`scan_parts` as one statement (to compare with ``term_statement``)."""
+    return union_all(*scan_parts(term))
+
+
+Parts = Callable[..., list[Any]]
 
 
 @contextmanager
-def lookups(statement: Statement | None, looked_up: set[QueryTerm]) -> Iterator[None]:
-    """Run ``search_decisions`` with its document lookup replaced by ``statement`` (None: its
+def lookups(parts: Parts | None, looked_up: set[QueryTerm]) -> Iterator[None]:
+    """Run ``search_decisions`` with its document look-ups replaced by ``parts`` (None: its
     own), recording every term it looks up in ``looked_up``."""
-    original = search_query.term_statement
-    inner = statement or original
+    original = search_lookup.term_parts
+    inner = parts or original
 
-    def recording(term: QueryTerm, *, distinct: bool = True) -> Any:
+    def recording(term: QueryTerm, **options: Any) -> list[Any]:
         looked_up.add(term)
-        return inner(term, distinct=distinct)
+        return inner(term, **options)
 
-    search_query.term_statement = recording
+    search_lookup.term_parts = recording
     try:
         yield
     finally:
-        search_query.term_statement = original
+        search_lookup.term_parts = original
 
 
 def _docs(session: Session, statement: Any) -> set[tuple[str, int]]:
     if statement is None:
         return set()
-    return {(str(k), int(i)) for k, i in session.execute(statement).all()}
+    rows = statement.subquery()
+    return {(str(k), int(i)) for k, i in session.execute(select(rows.c.doc_kind, rows.c.doc_id))}
 
 
 def compare(session: Session, terms: set[QueryTerm]) -> tuple[int, int, int]:
@@ -243,6 +266,11 @@ def _measure(
         ):  # fmt: skip
             bulk_insert(db.engine, model.__table__, rows)  # type: ignore[arg-type]
         analyze(db.engine)
+        if backend == "postgresql":
+            # What autovacuum does soon after a bulk insert: without it every index-only scan
+            # still visits the table to learn whether each row is visible.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM (ANALYZE) search_terms"))
         table.note(f"{backend}: loaded in {time.perf_counter() - started:.0f} s")
         factory = sessionmaker(db.engine)
         for name, queries, needs_speedup in QUERY_CLASSES:
@@ -257,7 +285,7 @@ def _measure(
                 looked_up: set[QueryTerm] = set()
                 with lookups(None, looked_up):
                     _, result = _timed(factory, q)
-                with lookups(scan_statement, looked_up):
+                with lookups(scan_parts, looked_up):
                     elapsed, scanned = _timed(factory, q)
                 scan_times.append(elapsed)
                 with factory() as session:

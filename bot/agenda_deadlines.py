@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.audit import record
@@ -19,7 +20,7 @@ from bot.dates import parse_offset
 from bot.errors import UserError
 from bot.numbering import clear_labels, freeze_labels, renumber
 from bot.permissions import Actor, require_secretariat
-from storage.models import Body, Meeting
+from storage.models import AgendaItem, Body, Meeting
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,18 @@ def unlock_agenda(session: Session, meeting: Meeting, *, actor: Actor, now: date
     clear_labels(session, meeting)
     renumber(session, meeting)
     record(session, now, actor.user_id, "agenda.unlock", meeting.body_id, "meeting", meeting.id)
+
+
+def late_items_awaiting(session: Session, meeting_id: int) -> list[str]:
+    """References (A12) of items submitted after the agenda deadline that the secretariat has
+    neither accepted nor rejected: they would go into the meeting undecided."""
+    ids = session.scalars(
+        select(AgendaItem.id)
+        .where(
+            AgendaItem.meeting_id == meeting_id,
+            AgendaItem.status == "submitted",
+            AgendaItem.late.is_(True),
+        )
+        .order_by(AgendaItem.id)
+    )
+    return [f"A{i}" for i in ids]

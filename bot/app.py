@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from bot.deps import Deps
+from bot.listeners import ListenerExecutor, listeners_inline
 from bot.slackclient import make_web_client
 from handlers import register_all
 from storage.models import ProcessedEvent
@@ -42,6 +43,7 @@ def create_app(
         client=client or make_web_client(config),
         token_verification_enabled=token_verification,
         process_before_response=process_before_response,
+        listener_executor=ListenerExecutor(),
         raise_error_for_unhandled_request=False,
         ignoring_self_events_enabled=True,
     )
@@ -50,6 +52,17 @@ def create_app(
     def inject_deps(context: Any, next: Callable[[], BoltResponse]) -> BoltResponse:
         context["deps"] = deps
         return next()
+
+    @app.middleware
+    def commands_on_request_thread(
+        body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        # A command's listener returns at its ack (its Slack work goes to the runner's pool),
+        # so it runs here rather than on bolt's pool; see bot/listeners.py.
+        if body.get("command") is None:
+            return next()
+        with listeners_inline():
+            return next()
 
     @app.middleware
     def drop_retried_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import secrets
 import sys
 import time
@@ -47,10 +48,12 @@ Type as in Slack:
   /meeting schedule 2027-06-24 11:00-12:00
   @bot 電話システムについて何が決まった？     a mention
   any other text                              a message (a reply when :thread is set)
+  @buin, @honbucho …                          a person, anywhere in a line (<@U0MEMBER>)
 Console commands:
   :press N        press button N shown above     :user NAME|ID    act as another user
-  :channel NAME   move to a channel              :thread TS|off   reply in a thread
+  :channel NAME   move to a channel              :thread TS|last|off  reply in a thread
   :home           open the App Home tab          :users :channels :help :quit
+  In a form, :cancel closes it without sending.
 """
 
 
@@ -62,6 +65,7 @@ class Console:
         self.user, self.channel = "U0SEC", "C0MAIN"
         self.thread: str | None = None
         self.buttons: list[tuple[str, dict[str, Any], str]] = []  # (channel, action, ts)
+        self.last_post: dict[str, str] = {}  # channel -> ts of the bot's newest top-level post
         self._seen = 0
         self._ts = itertools.count(1)
 
@@ -98,6 +102,7 @@ class Console:
 
     def command(self, line: str) -> None:
         name, _, text = line.partition(" ")
+        text = _people(text)
         form = urlencode(
             {
                 "command": name,
@@ -122,7 +127,7 @@ class Console:
         event = {
             "type": "app_mention",
             "user": self.user,
-            "text": f"<@{self.slack.bot_user_id}> {text}",
+            "text": f"<@{self.slack.bot_user_id}> {_people(text)}",
             "channel": self.channel,
             "ts": ts,
             "event_ts": ts,
@@ -136,7 +141,7 @@ class Console:
         event = {
             "type": "message",
             "user": self.user,
-            "text": text,
+            "text": _people(text),
             "channel": self.channel,
             "channel_type": "group" if self.channel.startswith("G") else "channel",
             "ts": ts,
@@ -185,6 +190,9 @@ class Console:
                 label = block["label"]["text"]
                 element = block["element"]
                 answer = ask(f"{label}: ").strip()
+                if answer == ":cancel":
+                    self.say("(form closed; nothing was sent)")
+                    return
                 values[block["block_id"]] = {element["action_id"]: _element_state(element, answer)}
             payload = {
                 "type": "view_submission",
@@ -217,6 +225,10 @@ class Console:
                 ts = str((call.response or {}).get("ts") or params.get("ts") or "")
                 blocks = params.get("blocks")
                 blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+                if call.method == "chat.postMessage" and not params.get("thread_ts") and ts:
+                    # Its ts is what :thread needs to reply under it.
+                    self.last_post[str(params.get("channel", ""))] = ts
+                    where += f" · ts {ts}"
                 self.say(f"── {where} ──")
                 if blocks:
                     self._print_blocks(blocks, str(params.get("channel", "")), ts)
@@ -289,6 +301,11 @@ class Console:
             found = _find(arg.lstrip("#"), {k: v[0] for k, v in CHANNELS.items()})
             if found:
                 self.channel, self.thread = found, None
+        elif name == "thread" and arg == "last":
+            if self.channel not in self.last_post:
+                self.say("(no post of the bot in this channel yet)")
+                return
+            self.thread = self.last_post[self.channel]
         elif name == "thread":
             self.thread = None if arg in ("", "off") else arg
         elif name == "users":
@@ -303,6 +320,19 @@ class Console:
         if name in ("user", "channel", "thread"):
             thread = f" thread {self.thread}" if self.thread else ""
             self.say(f"(you are {self.user} in {self.channel}{thread})")
+
+
+def _people(text: str) -> str:
+    """``@buin`` (a console user's name or id) as Slack writes a mention: ``<@U0MEMBER>``."""
+
+    def mention(match: re.Match[str]) -> str:
+        word = match.group(1)
+        found = next(
+            (uid for uid, name in USERS.items() if word in (uid, name.split(" ")[0])), None
+        )
+        return f"<@{found}>" if found else match.group(0)
+
+    return re.sub(r"(?<![<\w])@([\w.-]+)", mention, text)
 
 
 def _find(arg: str, names: dict[str, str]) -> str | None:

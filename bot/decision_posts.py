@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from datetime import date
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.orm import Session
 
 from bot.answers import Presenter, answer_question, answer_reference, pending_text, posted_text
 from bot.bodies import body_for_channel
 from bot.decisions import decision_view, get_decision
 from bot.deps import Deps
-from bot.disclosure import clearance_for_place
+from bot.disclosure import Clearance, place_clearance
 from bot.errors import UserError
 from bot.meetings import MeetingView
 from bot.permissions import Actor
-from bot.slackinfo import user_info
+from bot.slackinfo import fetch_channel, store_channel, user_info
 from bot.text import Mrkdwn, escape_mrkdwn, truncate
 from storage.models import Body
 
@@ -47,41 +47,88 @@ def thread_link(client: WebClient, label: str) -> Callable[[MeetingView], Mrkdwn
         if not channel or not ts or not _TS.fullmatch(ts):
             return None
         if meeting.id not in cache:
-            try:
-                url = str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
-            except SlackApiError:
-                url = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
-            cache[meeting.id] = Mrkdwn(f"<{escape_mrkdwn(url)}|{escape_mrkdwn(label)}>")
+            cache[meeting.id] = _permalink(client, channel, ts, label)
         return cache[meeting.id]
 
     return link_for
 
 
+def _permalink(client: WebClient, channel: str, ts: str, label: str) -> Mrkdwn:
+    try:
+        url = str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except SlackApiError:
+        url = f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    return Mrkdwn(f"<{escape_mrkdwn(url)}|{escape_mrkdwn(label)}>")
+
+
+class LinksAfterwards:
+    """Thread links for text worded inside a transaction, asked of Slack after it closed.
+
+    While the text is worded, each link is a placeholder (with a nonce no user text can
+    hold); :meth:`fill` then asks Slack for each meeting's permalink once and puts the links
+    in, so no transaction stays open while Slack answers.
+    """
+
+    def __init__(self, client: WebClient, label: str) -> None:
+        self.client, self.label = client, label
+        self.nonce = secrets.token_hex(8)
+        self.threads: dict[int, tuple[str, str]] = {}
+
+    def link_for(self, meeting: MeetingView) -> Mrkdwn | None:
+        channel, ts = meeting.announcement_channel, meeting.announcement_ts
+        if not channel or not ts or not _TS.fullmatch(ts):
+            return None
+        self.threads[meeting.id] = (channel, ts)
+        return Mrkdwn(self._placeholder(meeting.id))
+
+    def _placeholder(self, meeting_id: int) -> str:
+        return f"\ue000{self.nonce}:{meeting_id}\ue001"
+
+    def fill(self, text: str) -> str:
+        for meeting_id, (channel, ts) in self.threads.items():
+            placeholder = self._placeholder(meeting_id)
+            if placeholder in text:
+                text = text.replace(placeholder, _permalink(self.client, channel, ts, self.label))
+        return text
+
+
+def place_clearance_now(
+    deps: Deps, client: WebClient, channel: str, user_id: str | None = None
+) -> Clearance:
+    """What ``channel`` may show (asked by ``user_id``; None for the bot's own posts), Slack
+    asked afresh what kind of channel it is before the unit of work that caches the answer.
+
+    Only a DM needs Slack again inside it (who the DM is with, and whether the asker is an
+    admin, cached for an hour).
+    """
+    now = deps.clock.now()
+    fetched = fetch_channel(client, channel)
+    with deps.unit_of_work() as session:
+        where = store_channel(session, channel, fetched, now)
+        reader = None
+        if user_id is not None:
+            asker = user_id
+
+            def admin() -> bool:
+                return user_info(session, client, asker, now).is_admin
+
+            reader = Actor(user_id=asker, admin_lookup=admin)
+        return place_clearance(session, client, where, reader=reader)
+
+
 def presenter_for(
     deps: Deps,
-    session: Session,
-    client: WebClient,
-    channel: str,
-    user_id: str | None = None,
+    clearance: Clearance,
+    link_for: Callable[[MeetingView], Mrkdwn | None],
     today: date | None = None,
 ) -> Presenter:
-    """How to word decisions for ``channel`` (asked about by ``user_id``; None for the bot's
-    own posts), after asking Slack what kind of channel it is."""
-    now = deps.clock.now()
-    reader = None
-    if user_id is not None:
-        asker = user_id  # the admin flag is asked of Slack (cached for an hour) only for a DM
-
-        def admin() -> bool:
-            return user_info(session, client, asker, now).is_admin
-
-        reader = Actor(user_id=asker, admin_lookup=admin)
+    """How to word decisions for a place that ``clearance`` describes."""
     return Presenter(
         lang=deps.lang,
         tz=deps.config.tz,
-        today=today or now.astimezone(deps.config.tz).date(),
-        clearance=clearance_for_place(session, client, channel, now, reader=reader),
-        link_for=thread_link(client, deps.t("search.thread_link")),
+        today=today or deps.clock.now().astimezone(deps.config.tz).date(),
+        clearance=clearance,
+        link_for=link_for,
     )
 
 
@@ -112,8 +159,13 @@ def answer_in_channel(
     allows). A question that is a reference (``D5``, ``A34``, ``議案2``) is answered with that
     decision, or that item's current one.
     """
+    # Slack is asked about the place, then the records are read, then the links are asked
+    # for: no transaction is open while Slack answers (on SQLite one that has written holds
+    # the write lock, which every other request would wait for).
+    clearance = place_clearance_now(deps, client, channel, user_id or None)
+    links = LinksAfterwards(client, deps.t("search.thread_link"))
+    presenter = presenter_for(deps, clearance, links.link_for)
     with deps.unit_of_work() as s:
-        presenter = presenter_for(deps, s, client, channel, user_id or None)
         body: Body | None
         try:
             body = body_for_channel(s, channel, body_name)
@@ -127,6 +179,7 @@ def answer_in_channel(
             text = pending_text(s, body, presenter)
         else:
             text = deps.t("body.none_in_channel")
+    text = links.fill(text)
     try:
         _post(client, channel, text, thread_ts)
     except SlackApiError as exc:
@@ -144,8 +197,9 @@ def post_decision(deps: Deps, decision_id: int, client: WebClient, closing: bool
         meeting = decision.item.meeting
         channel = meeting.announcement_channel or meeting.body.channel_id
         thread_ts = meeting.announcement_ts if meeting.announcement_channel else None
-        presenter = presenter_for(deps, s, client, channel)
         view = decision_view(s, decision)
+    clearance = place_clearance_now(deps, client, channel)
+    presenter = presenter_for(deps, clearance, thread_link(client, deps.t("search.thread_link")))
     if closing:
         line = presenter.line(view)
         resolution = ""

@@ -290,3 +290,15 @@ def post_item_messages(
     if failed:
         raise ItemPostsIncomplete(f"M{meeting_id}: {failed} item message(s) not posted")
     return posted
+
+
+def post_if_in_progress(
+    deps: Deps, meeting_id: int, client: WebClient, *, requested_by: Requester | None = None
+) -> None:
+    """Post the item message of an item added while its meeting is in progress (the others
+    got theirs at the start), so that what is said about it is noted like the rest."""
+    with deps.unit_of_work() as session:
+        meeting = get_meeting(session, meeting_id)
+        in_progress = meeting.items_posted_at is not None and meeting.actual_end is None
+    if in_progress:
+        post_item_messages(deps, meeting_id, client, requested_by=requested_by)

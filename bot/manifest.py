@@ -30,6 +30,7 @@ BOT_SCOPES = (
     "im:read",
     "im:write",
     "mpim:read",
+    "reactions:write",
     "users:read",
 )
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.audit import record
 from bot.bodies import descendant_ids
@@ -20,6 +21,9 @@ from bot.vocabulary import Ref
 from storage.models import Attendance, Body, Meeting
 
 ACTIVE = ("scheduled", "held")
+# Starting earlier than this before the scheduled start gets a warning: starting posts every
+# item's message, and a wrong reference (M12 for M21) would put them under the wrong meeting.
+START_WARNING = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -69,24 +73,41 @@ class Schedule:
 
 def meeting_number(session: Session, meeting: Meeting) -> int | None:
     """第N回: the rank by start time among the body's non-cancelled meetings of its FY."""
-    if meeting.status == "cancelled":
-        return None
-    earlier = session.scalar(
-        select(func.count()).where(
-            Meeting.body_id == meeting.body_id,
-            Meeting.fiscal_year == meeting.fiscal_year,
-            Meeting.status != "cancelled",
+    return meeting_numbers(session, [meeting])[meeting.id]
+
+
+def meeting_numbers(session: Session, meetings: Sequence[Meeting]) -> dict[int, int | None]:
+    """第N回 of several meetings (by id), in one statement: the rank by start time among the
+    body's non-cancelled meetings of the meeting's fiscal year (None for a cancelled one)."""
+    numbers: dict[int, int | None] = {m.id: None for m in meetings}
+    counted = [m.id for m in meetings if m.status != "cancelled"]
+    if not counted:
+        return numbers
+    other = aliased(Meeting)
+    earlier = (
+        select(func.count())
+        .where(
+            other.body_id == Meeting.body_id,
+            other.fiscal_year == Meeting.fiscal_year,
+            other.status != "cancelled",
             or_(
-                Meeting.starts_at < meeting.starts_at,
-                and_(Meeting.starts_at == meeting.starts_at, Meeting.id < meeting.id),
+                other.starts_at < Meeting.starts_at,
+                and_(other.starts_at == Meeting.starts_at, other.id < Meeting.id),
             ),
         )
+        .correlate(Meeting)
+        .scalar_subquery()
     )
-    return int(earlier or 0) + 1
+    for meeting_id, count in session.execute(
+        select(Meeting.id, earlier).where(Meeting.id.in_(counted))
+    ).all():
+        numbers[meeting_id] = int(count or 0) + 1
+    return numbers
 
 
-def meeting_view(session: Session, meeting: Meeting) -> MeetingView:
-    """The frozen view of ``meeting`` with its computed number."""
+def meeting_view(session: Session, meeting: Meeting, *, number: int | None = None) -> MeetingView:
+    """The frozen view of ``meeting`` with its computed number (``number``: already known,
+    from :func:`meeting_numbers`)."""
     body = meeting.body
     return MeetingView(
         id=meeting.id,
@@ -97,7 +118,7 @@ def meeting_view(session: Session, meeting: Meeting) -> MeetingView:
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
         fiscal_year=meeting.fiscal_year,
-        number=meeting_number(session, meeting),
+        number=number if number is not None else meeting_number(session, meeting),
         place=meeting.place,
         status=meeting.status,
         disclosure=meeting.disclosure,
@@ -121,6 +142,30 @@ def _moments(when: Schedule, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _refuse_clash(
+    session: Session,
+    body_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    usage: str,
+    moving: int | None = None,
+) -> None:
+    """One body cannot sit twice at once: an overlap is almost always a command sent twice
+    or a wrong date, and a second announcement would confuse every member."""
+    query = select(Meeting.id).where(
+        Meeting.body_id == body_id,
+        Meeting.status != "cancelled",
+        Meeting.starts_at < end,
+        Meeting.ends_at > start,
+    )
+    if moving is not None:
+        query = query.where(Meeting.id != moving)
+    other = session.scalar(query.order_by(Meeting.starts_at).limit(1))
+    if other is not None:
+        raise UserError("meeting.clash", ref=f"M{other}", usage=usage)
+
+
 def schedule_meeting(
     session: Session,
     body: Body,
@@ -142,7 +187,12 @@ def schedule_meeting(
     start, end = _moments(when, tz)
     if start < now:
         raise UserError("meeting.in_the_past", usage="usage.meeting.schedule")
+    _refuse_clash(session, body.id, start, end, usage="usage.meeting.schedule")
     meeting_disclosure = disclosure or body.disclosure
+    meeting_reason = reason if reason is not None else body.disclosure_reason
+    if meeting_disclosure != "public" and not meeting_reason:
+        # The minutes' 公開の可否 must state why a meeting is closed; it cannot be added later.
+        raise UserError("meeting.reason_required", usage="usage.meeting.schedule")
     meeting = Meeting(
         body=body,
         starts_at=start,
@@ -151,7 +201,7 @@ def schedule_meeting(
         place=place or body.default_place,
         status="scheduled",
         disclosure=meeting_disclosure,
-        disclosure_reason=reason if reason is not None else body.disclosure_reason,
+        disclosure_reason=meeting_reason,
         minutes_disclosure=minutes_disclosure or body.minutes_disclosure or meeting_disclosure,
         minutes_disclosure_reason=(
             minutes_reason
@@ -278,6 +328,9 @@ def move_meeting(
     start, end = _moments(when, tz)
     if start < now:
         raise UserError("meeting.in_the_past", usage="usage.meeting.move")
+    _refuse_clash(
+        session, meeting.body_id, start, end, usage="usage.meeting.move", moving=meeting.id
+    )
     meeting.starts_at, meeting.ends_at = start, end
     meeting.fiscal_year = fiscal_year_of(when.day, fy_start_month)
     record(session, now, actor.user_id, "meeting.move", meeting.body_id, "meeting", meeting.id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from apscheduler.schedulers.background import BackgroundScheduler
 EVENTS_PATH = "/slack/events"
+# An acknowledgement waits on sockets and the database many times, and each time it takes the
+# GIL back it may wait a full switch interval (5 ms by default) behind a thread doing work
+# after an earlier ack (a search, a render): a short interval keeps acks quick (bench: ack).
+ACK_SWITCH_INTERVAL = 0.0005
 
 
 def build(config: Config) -> tuple[Deps, App, WebClient]:
@@ -88,6 +94,11 @@ def run(config: Config) -> int:
         return 2
     log.info("connected as %s in %s", identity.get("user"), identity.get("team"))
     scheduler = start_background_work(deps, client)
+    sys.setswitchinterval(ACK_SWITCH_INTERVAL)
+    # What start-up loaded (libraries, the app, templates) stays for the life of the process:
+    # out of the collector's reach, a full collection no longer walks all of it, pausing
+    # every request while it does.
+    gc.freeze()
     try:
         if config.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -79,25 +79,44 @@ def channel_info(
     """
     row = session.get(SlackChannel, channel_id)
     if row is None or fresh or now - row.fetched_at > CHANNEL_TTL:
-        try:
-            channel = client.conversations_info(channel=channel_id)["channel"]
-        except SlackApiError as exc:
-            log.warning(
-                "conversations.info failed for %s: %s", channel_id, exc.response.get("error")
-            )
-            return ChannelInfo(channel_id, None, is_private=False, is_im=False, is_ext_shared=True)
-        if row is None:
-            row = _cached_row(session, SlackChannel, channel_id, now)
-        row.name = channel.get("name")
-        row.is_im = bool(channel.get("is_im") or channel.get("is_mpim"))
-        row.is_private = bool(channel.get("is_private") or row.is_im)
-        # Org-wide sharing stays inside one organisation; external sharing does not.
-        row.is_ext_shared = bool(
-            channel.get("is_ext_shared") or channel.get("is_pending_ext_shared")
-        )
-        row.fetched_at = now
+        return store_channel(session, channel_id, fetch_channel(client, channel_id), now)
+    return _channel_view(row)
+
+
+def fetch_channel(client: WebClient, channel_id: str) -> dict[str, Any] | None:
+    """Slack's conversations.info about ``channel_id``; None when Slack cannot be asked.
+
+    Apart from :func:`store_channel`, so that a caller can ask Slack before it opens a
+    transaction (no transaction should stay open while Slack answers).
+    """
+    try:
+        return dict(client.conversations_info(channel=channel_id)["channel"])
+    except SlackApiError as exc:
+        log.warning("conversations.info failed for %s: %s", channel_id, exc.response.get("error"))
+        return None
+
+
+def store_channel(
+    session: Session, channel_id: str, channel: dict[str, Any] | None, now: datetime
+) -> ChannelInfo:
+    """Cache what :func:`fetch_channel` found; without an answer, public and shared."""
+    if channel is None:
+        return ChannelInfo(channel_id, None, is_private=False, is_im=False, is_ext_shared=True)
+    row = session.get(SlackChannel, channel_id) or _cached_row(
+        session, SlackChannel, channel_id, now
+    )
+    row.name = channel.get("name")
+    row.is_im = bool(channel.get("is_im") or channel.get("is_mpim"))
+    row.is_private = bool(channel.get("is_private") or row.is_im)
+    # Org-wide sharing stays inside one organisation; external sharing does not.
+    row.is_ext_shared = bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
+    row.fetched_at = now
+    return _channel_view(row)
+
+
+def _channel_view(row: SlackChannel) -> ChannelInfo:
     return ChannelInfo(
-        channel_id=channel_id,
+        channel_id=row.channel_id,
         name=row.name,
         is_private=row.is_private,
         is_im=row.is_im,

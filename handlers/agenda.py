@@ -21,11 +21,13 @@ from bot.agenda_post import (
     submitted_text,
 )
 from bot.agenda_view import meeting_has_non_public
-from bot.disclosure import require_acting_for, safe_for_requester
+from bot.disclosure import place_clearance, require_acting_for
 from bot.errors import UserError
+from bot.itemthreads import post_if_in_progress
 from bot.parsing import Args
 from bot.permissions import require_secretariat
 from bot.present import meeting_title
+from bot.slackinfo import fetch_channel, store_channel
 from bot.vocabulary import Ref, parse_kind, parse_ref, parse_yes_no
 from handlers.agenda_modal import open_agenda_modal
 from handlers.common import actor_for
@@ -140,7 +142,15 @@ def _add(ctx: CommandContext, rest: str) -> Reply:
         title = meeting_title(meetings.meeting_view(s, meeting), ctx.lang)
     return Reply(
         submitted_text(ctx.deps, done, title),
-        after_ack=[partial(post_item, deps, done.item.id)],
+        after_ack=[
+            partial(post_item, deps, done.item.id),
+            partial(
+                post_if_in_progress,
+                deps,
+                done.item.meeting_id,
+                requested_by=(ctx.user_id, ctx.channel_id),
+            ),
+        ],
     )
 
 
@@ -151,12 +161,13 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
     with deps.unit_of_work() as s:
         meeting = _meeting(ctx, s, args, usage, "upcoming")
         agenda_deadlines.lock_if_due(s, meeting, deps.clock.now(), deps.calendar, deps.config.tz)
-        meeting_id = meeting.id
-        # Only the requester sees it, held to the rule of the place: full in a private
-        # channel not shared outside, or in the bot's DM with a reader of the body.
-        public_only = not meeting_has_non_public(s, meeting) or not safe_for_requester(
-            s, ctx.client, meeting.body, ctx.channel_id, actor_for(ctx, s), deps.clock.now()
-        )
+        meeting_id, body_id = meeting.id, meeting.body_id
+        non_public = meeting_has_non_public(s, meeting)
+    # Only the requester sees it, held to the rule of the place: full in a private channel
+    # not shared outside, or in the bot's DM with a reader of the body. Slack is asked what
+    # kind of channel it is outside the transaction above, which may have locked the agenda
+    # (on SQLite, every other write would wait for Slack's answer).
+    public_only = not non_public or not _place_allows(ctx, body_id)
     messages = agenda_messages(deps, meeting_id, public_only=public_only)
     first, more = messages[0], messages[1:]
     channel, user = ctx.channel_id, ctx.user_id
@@ -165,6 +176,16 @@ def _list(ctx: CommandContext, rest: str) -> Reply:
         blocks=first.blocks,
         after_ack=[lambda client: send_ephemeral(client, channel, user, more)] if more else [],
     )
+
+
+def _place_allows(ctx: CommandContext, body_id: int) -> bool:
+    """Whether the body's non-public content may be shown to the requester where they asked
+    (see :func:`bot.disclosure.safe_for_requester`), Slack asked before the unit of work."""
+    now = ctx.deps.clock.now()
+    fetched = fetch_channel(ctx.client, ctx.channel_id)
+    with ctx.deps.unit_of_work() as s:
+        where = store_channel(s, ctx.channel_id, fetched, now)
+        return place_clearance(s, ctx.client, where, reader=actor_for(ctx, s)).allows(body_id)
 
 
 def _status_change(ctx: CommandContext, rest: str, *, action: str) -> Reply:

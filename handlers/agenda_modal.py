@@ -18,6 +18,7 @@ from bot.agenda import Submission, parse_time_box
 from bot.agenda_post import post_item, submitted_text
 from bot.deps import Deps, deps_of
 from bot.errors import UserError
+from bot.itemthreads import post_if_in_progress
 from bot.present import meeting_title, meeting_when
 from bot.text import normalize, truncate
 from bot.vocabulary import parse_kind
@@ -288,7 +289,11 @@ def handle_submission(
         ack(response_action="errors", errors={field: truncate(error_text(deps.lang, exc), 150)})
         return
     ack()
-    actions: list[AfterAck] = [partial(post_item, deps, done.item.id)]
+    requester = (user_id, channel) if channel else None
+    actions: list[AfterAck] = [
+        partial(post_item, deps, done.item.id),
+        partial(post_if_in_progress, deps, done.item.meeting_id, requested_by=requester),
+    ]
     if channel:
         text = submitted_text(deps, done, title_text)
         actions.append(partial(_confirm, channel, user_id, text))

@@ -21,12 +21,14 @@ from bot.decisions import (
     resolve_item,
 )
 from bot.errors import UserError
+from bot.permissions import is_secretariat, require_secretariat
 from bot.reminders.timing import ReminderPolicy
 from bot.text import Mrkdwn, escape_mrkdwn, truncate, user_mention
 from bot.vocabulary import Ref, parse_outcome, parse_ref, parse_user_mention
 from handlers.common import actor_for
 from handlers.decision_modal import open_decision_modal
 from handlers.runner import CommandContext, Reply, command_args, run_command, split_subcommand
+from storage.models import Body
 
 RECORD_USAGE = "usage.decision.record"
 CLOSE_USAGE = "usage.decision.close"
@@ -137,6 +139,13 @@ def _close(ctx: CommandContext, text: str) -> Reply:
 
 def _open_modal(ctx: CommandContext) -> Reply:
     deps, trigger_id, channel = ctx.deps, ctx.trigger_id, ctx.channel_id
+    with deps.unit_of_work() as s:
+        # Refused before the form is filled in, not after: only a secretariat records.
+        body = bodies.body_for_channel(s, channel)
+        actor = actor_for(ctx, s)
+        family = [s.get(Body, i) for i in bodies.descendant_ids(s, body)]
+        if not any(b is not None and is_secretariat(s, b, actor) for b in family):
+            require_secretariat(s, body, actor, action="decision_record")
 
     def open_modal(client: WebClient) -> None:
         if trigger_id:

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot import bodies, meetings
+from bot.agenda_deadlines import deadlines_for, late_items_awaiting
 from bot.announce import announce, refresh_announcement, refresh_numbering
 from bot.calendar import era_to_gregorian, fiscal_year_label, fiscal_year_of
 from bot.dates import parse_date, parse_time_range
@@ -23,7 +24,7 @@ from bot.errors import UserError
 from bot.itemthreads import post_item_messages
 from bot.meetings import MeetingView, Schedule
 from bot.parsing import Args
-from bot.present import meeting_title, meeting_when
+from bot.present import local_date_time, meeting_title, meeting_when
 from bot.reminders.timing import ReminderPolicy
 from bot.render import render_slack
 from bot.text import normalize
@@ -193,6 +194,7 @@ def _show(ctx: CommandContext, rest: str) -> Reply:
     usage = "usage.meeting.show"
     args = command_args(rest, ("body",), usage)
     deps = ctx.deps
+    tz = deps.config.tz
     with deps.unit_of_work() as s:
         body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
         meeting = meetings.resolve_meeting(
@@ -200,8 +202,10 @@ def _show(ctx: CommandContext, rest: str) -> Reply:
         )
         view = meetings.meeting_view(s, meeting)
         answers = meetings.attendance(s, meeting.id)
+        due = deadlines_for(meeting.body, meeting.starts_at, deps.calendar, tz)
     present = sum(1 for a in answers.values() if a == "present")
     absent = sum(1 for a in answers.values() if a == "absent")
+    locked = ctx.t("meeting.show_locked") if view.agenda_locked_at is not None else ""
     return Reply(
         ctx.t(
             "meeting.show",
@@ -210,11 +214,24 @@ def _show(ctx: CommandContext, rest: str) -> Reply:
             when=_when(ctx, view),
             place=view.place or "-",
             status=ctx.t(f"meeting.status_{view.status}"),
-            disclosure=ctx.t(f"disclosure.{view.disclosure}"),
+            disclosure=_with_reason(ctx, view.disclosure, view.disclosure_reason),
+            minutes_disclosure=_with_reason(
+                ctx, view.minutes_disclosure, view.minutes_disclosure_reason
+            ),
+            agenda_deadline=local_date_time(due.agenda, ctx.lang, tz),
+            materials_deadline=local_date_time(due.materials, ctx.lang, tz),
+            locked=locked,
             present=present,
             absent=absent,
         )
     )
+
+
+def _with_reason(ctx: CommandContext, disclosure: str, reason: str | None) -> str:
+    label = ctx.t(f"disclosure.{disclosure}")
+    if disclosure == "public" or not reason:
+        return label
+    return ctx.t("meeting.disclosure_with_reason", disclosure=label, reason=reason)
 
 
 def _move(ctx: CommandContext, rest: str) -> Reply:
@@ -289,12 +306,18 @@ def _start_or_end(ctx: CommandContext, rest: str, *, ending: bool) -> Reply:
             )
         change = meetings.end_meeting if ending else meetings.start_meeting
         view = change(s, meeting, actor=actor_for(ctx, s), now=deps.clock.now())
+        awaiting = [] if ending else late_items_awaiting(s, meeting.id)
     moment = view.actual_end if ending else view.actual_start
     assert moment is not None
     local = moment.astimezone(deps.config.tz).strftime("%H:%M")
     key = "meeting.ended" if ending else "meeting.started"
+    text = ctx.t(key, title=_title(ctx, view), time=local, ref=view.ref)
+    if not ending and moment < view.starts_at - meetings.START_WARNING:
+        text += "\n" + ctx.t("meeting.started_early", ref=view.ref, when=_when(ctx, view))
+    if awaiting:
+        text += "\n" + ctx.t("meeting.late_items_awaiting", refs="、".join(awaiting))
     return Reply(
-        ctx.t(key, title=_title(ctx, view), time=local, ref=view.ref),
+        text,
         after_ack=[partial(_after_start_or_end, ctx, view.id, ending)],
     )
 

@@ -71,15 +71,19 @@ def set_member(ctx: CommandContext, rest: str) -> Reply:
 
 
 def configure_body(ctx: CommandContext, rest: str) -> Reply:
-    """``/meeting config key=value …``: deadlines, reminders, disclosure, template."""
+    """``/meeting config key=value …``: deadlines, reminders, disclosure, template.
+    With no settings (``body=`` alone at most), it shows the current ones."""
     usage = "usage.meeting.config"
     allowed = (*bodies.CONFIG_KEYS, "body")
     args = command_args(rest, allowed, usage)
-    if args.positional or not args.options:
+    if args.positional:
         raise UserError("meeting.config_needs_options", usage=usage)
     options = {k: v for k, v in args.options.items() if k != "body"}
     with ctx.deps.unit_of_work() as s:
         body = bodies.body_for_channel(s, ctx.channel_id, args.get("body"))
+        if not options:
+            return Reply(ctx.t("meeting.config_current", body=body.name,
+                               settings=_settings(ctx, bodies.body_view(body))))  # fmt: skip
         try:
             view = bodies.configure(
                 s,
@@ -92,20 +96,25 @@ def configure_body(ctx: CommandContext, rest: str) -> Reply:
             )
         except UserError as exc:
             raise exc.with_usage(usage) from None
-    return Reply(
-        ctx.t(
-            "meeting.config_done",
-            body=view.name,
-            agenda_deadline=offset_words(view.agenda_deadline, ctx.lang),
-            materials_deadline=offset_words(view.materials_deadline, ctx.lang),
-            reminders=(
-                ctx.t("meeting.reminders_at", when=offset_words(view.reminders, ctx.lang))
-                if view.reminders
-                else ctx.t("meeting.no_reminders")
-            ),
-            disclosure=ctx.t(f"disclosure.{view.disclosure}"),
-            reason=view.disclosure_reason or "-",
-            minutes_disclosure=ctx.t(f"disclosure.{view.minutes_disclosure or view.disclosure}"),
-            template=view.template or ctx.t("meeting.template_default"),
-        )
+    text = ctx.t("meeting.config_done", body=view.name, settings=_settings(ctx, view))
+    if view.disclosure != "public" and not view.disclosure_reason:
+        # Scheduling a closed meeting needs a reason (the minutes print it): say so now.
+        text += "\n" + ctx.t("meeting.reason_missing")
+    return Reply(text)
+
+
+def _settings(ctx: CommandContext, view: bodies.BodyView) -> str:
+    return ctx.t(
+        "meeting.config_settings",
+        agenda_deadline=offset_words(view.agenda_deadline, ctx.lang),
+        materials_deadline=offset_words(view.materials_deadline, ctx.lang),
+        reminders=(
+            ctx.t("meeting.reminders_at", when=offset_words(view.reminders, ctx.lang))
+            if view.reminders
+            else ctx.t("meeting.no_reminders")
+        ),
+        disclosure=ctx.t(f"disclosure.{view.disclosure}"),
+        reason=view.disclosure_reason or "-",
+        minutes_disclosure=ctx.t(f"disclosure.{view.minutes_disclosure or view.disclosure}"),
+        template=view.template or ctx.t("meeting.template_default"),
     )

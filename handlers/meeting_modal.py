@@ -120,8 +120,7 @@ def handle_submission(
                 reason=state_value(values, "reason"),
             )
     except UserError as exc:
-        field = "body" if exc.key.startswith(("body.", "perm.")) else "date"
-        ack(response_action="errors", errors={field: error_text(deps.lang, exc)[:150]})
+        ack(response_action="errors", errors=dict([_field_error(deps, exc)]))
         return
     ack()
     run_after_ack(
@@ -131,6 +130,16 @@ def handle_submission(
         ],
         client,
     )
+
+
+def _field_error(deps: Deps, exc: UserError) -> tuple[str, str]:
+    """The field a refusal belongs next to, and its words (Slack shows at most 150 characters)."""
+    if exc.key == "meeting.reason_required":
+        return "reason", deps.t("meeting.modal_reason_required")
+    if exc.key == "meeting.clash":  # its own words name the command to use; no usage line
+        return "time", deps.t(exc.key, **exc.params)[:150]
+    field = "body" if exc.key.startswith(("body.", "perm.")) else "date"
+    return field, error_text(deps.lang, exc)[:150]
 
 
 def register(app: App) -> None:

@@ -31,6 +31,7 @@ from storage.models import AgendaItem
 log = logging.getLogger(__name__)
 
 REPLY_SUBTYPES = (None, "thread_broadcast")
+NOTED_REACTION = "memo"  # :memo: on a reply that became a note
 
 
 def _from_bot(message: dict[str, Any]) -> bool:
@@ -61,6 +62,17 @@ def _reply(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
         if note is not None and note.speaker is None:
             # Someone not on the roster is named in the minutes by their Slack name: cache it.
             user_info(s, client, str(user), deps.clock.now())
+    if note is not None:
+        _mark_noted(client, channel, str(ts))
+
+
+def _mark_noted(client: WebClient, channel: str, ts: str) -> None:
+    """A reaction on the reply tells the speaker (and the secretariat) it is in the minutes."""
+    try:
+        client.reactions_add(channel=channel, timestamp=ts, name=NOTED_REACTION)
+    except SlackApiError as exc:  # a courtesy: the note is recorded either way
+        if exc.response.get("error") != "already_reacted":  # a retried event
+            log.warning("could not mark %s %s as noted: %s", channel, ts, exc.response.get("error"))
 
 
 def _files(deps: Deps, event: dict[str, Any], client: WebClient) -> None:

@@ -8,6 +8,7 @@ opening DMs happen after the ack, in ``Reply.after_ack``.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from bot.errors import UserError
 from bot.i18n import has, t
 from bot.parsing import Args, check_length, parse_args
 from bot.text import escape_mrkdwn, normalize, strip_invisible
+from storage.db import background_writes
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,11 @@ AfterAck = Callable[[WebClient], None]
 # (five by default) it would hold the threads that acknowledge the next commands, and a slow
 # Slack would delay every acknowledgement past Slack's 3 seconds (bench: ack).
 _AFTER_ACK = ThreadPoolExecutor(max_workers=8, thread_name_prefix="after-ack")
+# Of those threads, one at a time computes (searches, renders, reads the database); the others
+# wait for Slack, which they do without the turn. Python runs one thread at a time, and each
+# thread computing beside the acknowledgements would take its share of the interpreter from
+# them: with a backlog of searches, the next commands' acks waited behind all of them.
+_COMPUTE_TURN = threading.Semaphore(1)
 
 
 @dataclass
@@ -152,7 +159,7 @@ def run_command(
     response_url = body.get("response_url")
     on_failure = partial(_tell_failure, deps, str(response_url)) if response_url else None
     if reply.after_ack and _answered_at_ack(context):
-        _AFTER_ACK.submit(run_after_ack, reply.after_ack, client, on_failure)
+        _AFTER_ACK.submit(_run_in_turn, reply.after_ack, client, on_failure)
     else:
         run_after_ack(reply.after_ack, client, on_failure=on_failure)
 
@@ -162,6 +169,58 @@ def _answered_at_ack(context: BoltContext) -> bool:
     listener to return (``process_before_response``: in-process tests, the console)."""
     runner = context.get("listener_runner")
     return not getattr(runner, "process_before_response", True)
+
+
+# A post-ack thread that had to wait this long for the turn after a Slack call goes on
+# without it: it may hold a row lock (or SQLite's write lock) that the turn's holder waits for.
+_RETAKE_TIMEOUT = 0.2
+
+
+class _Turn(threading.local):
+    taking = False  # this thread runs post-ack work that takes turns
+    held = False
+
+
+_turn = _Turn()
+
+
+class _TurnGivingClient(WebClient):
+    """The post-ack work's Web API client: gives the compute turn up while Slack answers."""
+
+    def api_call(self, *args: Any, **kwargs: Any) -> Any:
+        if not _turn.taking:  # another thread was handed this client: it takes no turns
+            return super().api_call(*args, **kwargs)
+        if _turn.held:
+            _turn.held = False
+            _COMPUTE_TURN.release()
+        try:
+            return super().api_call(*args, **kwargs)
+        finally:
+            _turn.held = _COMPUTE_TURN.acquire(timeout=_RETAKE_TIMEOUT)
+
+
+def _run_in_turn(
+    actions: list[AfterAck], client: WebClient, on_failure: Callable[[], None] | None
+) -> None:
+    turn_giving = _TurnGivingClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        retry_handlers=client.retry_handlers,
+    )
+    turn_giving.default_params = dict(client.default_params)
+    _turn.taking, _turn.held = True, _COMPUTE_TURN.acquire()  # nothing is open yet
+    try:
+        # Nobody waits on this work: its SQLite writes let the acknowledgements' go first.
+        with background_writes():
+            run_after_ack(actions, turn_giving, on_failure)
+    finally:
+        if _turn.held:
+            _COMPUTE_TURN.release()
+        _turn.taking = _turn.held = False
 
 
 def run_after_ack(

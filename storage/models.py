@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -143,7 +144,10 @@ class AgendaItem(Base):
     """A 確認事項 / 議案 / 報告事項 submitted for a meeting."""
 
     __tablename__ = "agenda_items"
-    __table_args__ = (Index("ix_agenda_items_meeting", "meeting_id", "kind", "number"),)
+    __table_args__ = (
+        Index("ix_agenda_items_meeting", "meeting_id", "kind", "number"),
+        Index("ix_agenda_items_private", "private"),  # what a public channel's search hides
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
@@ -273,6 +277,23 @@ class Reminder(Base):
     in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ReminderChannel(Base):
+    """When a conversation may next be sent a reminder, shared by every dispatcher.
+
+    Slack takes about one message per second per channel: one dispatcher at a time holds a
+    channel (``held_by`` until ``held_until``, when a dead holder's hold lapses) and posts its
+    reminders there; ``free_at`` is the earliest moment of the next post, after the interval
+    or after a 429's Retry-After.
+    """
+
+    __tablename__ = "reminder_channels"
+
+    channel: Mapped[str] = mapped_column(String(40), primary_key=True)
+    free_at: Mapped[datetime]
+    held_by: Mapped[str | None] = mapped_column(String(80))
+    held_until: Mapped[datetime | None]
+
+
 class MinutesDraft(Base):
     """A rendered minutes draft; versions count up per meeting."""
 
@@ -343,9 +364,12 @@ class SearchTerm(Base):
     """One searchable token of one document (an item's title or summary, a decision, a note).
 
     Tokens are character bigrams of Japanese text (``g:``), Sudachi normalised forms
-    (``n:``) and English word stems (``w:``); the primary key's leading column makes every
-    lookup an index search. PostgreSQL compares tokens bytewise ("C") so that prefix ranges
-    (a one-kanji query) use the index and order exactly as on SQLite.
+    (``n:``) and English word stems (``w:``); an item without a current decision also has
+    one row of the token ``u:`` (bot/search/index.py). Each row carries its document's
+    agenda item and field weight (a document never moves to another item), and the primary
+    key leads with ``(token, item_id)``: a word's items come off the index in item order,
+    with no join to the records. PostgreSQL compares tokens bytewise ("C") so that prefix
+    ranges (a one-kanji query) use the index and order exactly as on SQLite.
     """
 
     __tablename__ = "search_terms"
@@ -354,5 +378,7 @@ class SearchTerm(Base):
     token: Mapped[str] = mapped_column(
         String(80).with_variant(String(80, collation="C"), "postgresql"), primary_key=True
     )
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    weight: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     doc_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     doc_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

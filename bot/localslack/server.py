@@ -254,6 +254,17 @@ class LocalSlack(Serving):
             and (deleted or not m.deleted)
         ]
 
+    def user_message(
+        self, channel: str, user: str, text: str, thread_ts: str | None = None
+    ) -> Message:
+        """A message a person wrote (it exists in Slack before its event reaches the bot, so
+        calls about it, such as ``reactions.add``, find it)."""
+        with self._lock:
+            ts = self._workspace.next_ts()
+            message = Message(channel=channel, ts=ts, text=text, thread_ts=thread_ts, user=user)
+            self._workspace.add_message(message)
+        return message
+
     def message(self, channel: str, ts: str) -> Message | None:
         """One message by its channel and ts (deleted ones too)."""
         with self._lock:

@@ -3,16 +3,19 @@
 Exactly once, step by step:
 
 * a row is posted only by the dispatcher holding its claim (``bot.reminders.claims``);
-* before posting it is marked *in doubt*; if the process dies before the answer is recorded,
-  the next dispatcher retakes the row when the lease runs out and first looks for the message
-  in the conversation (each reminder's message carries its key in Slack message metadata), so
-  a message that did reach Slack is recorded, not posted twice;
-* a 429 gives the row back due again after Retry-After, and closes its channel that long
-  (``bot.reminders.lanes``): the dispatcher's client never sleeps on a 429 itself, so the other
-  channels go on; other transient failures (5xx, network) — after the client's own retry
-  handlers gave up — give the row back with a backoff;
-* posts go out concurrently across channels, each channel paced (``channel_interval``) so
-  that Slack's per-channel limit is rarely hit;
+* from its claim until it is recorded as sent, a row may have reached Slack: if the process
+  dies meanwhile, the next dispatcher retakes the row when the lease runs out and first looks
+  for the message in the conversation (each reminder's message carries its key in Slack
+  message metadata, ``bot.reminders.answers``), so a message that did reach Slack is
+  recorded, not posted twice; posts are recorded in batches, by the next exchange with the
+  database (a few a second);
+* a 429 gives the row back due again after Retry-After, and closes its channel that long for
+  every dispatcher (``bot.reminders.channels``): the dispatcher's client never sleeps on a 429
+  itself, so the other channels go on; other transient failures (5xx, network) — after the
+  client's own retry handlers gave up — give the row back with a backoff;
+* posts go out concurrently across channels (``bot.reminders.lanes``), each channel held by
+  one dispatcher at a time and paced (``channel_interval``) through the database, so that
+  Slack's per-channel limit is not hit however many instances run;
 * a permanent failure (``channel_not_found``, ``not_in_channel``, ``account_inactive`` …)
   fails the row and tells the body's secretariat once.
 """
@@ -24,45 +27,25 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps
-from bot.reminders import claims, kinds
-from bot.reminders.content import Due, FanOut, Outgoing, Perform, Skip, prepare
-from bot.reminders.lanes import ChannelPacer, LaneSettings, dispatch_client, run_lanes
+from bot.reminders import answers, claims, kinds, records
+from bot.reminders.content import Action, Due, FanOut, Outgoing, Perform, Skip, prepare_all
+from bot.reminders.lanes import LaneSettings, Outcome, Turn, dispatch_client, run_lanes
 from bot.reminders.timing import ReminderPolicy
 from bot.text import truncate
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "secretariat_reminder"
 TEXT_LIMIT = 3900
-# Slack errors that no retry will fix: the row fails and the secretariat is told.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "account_inactive",
-        "user_not_found",
-        "user_disabled",
-        "cannot_dm_bot",
-        "restricted_action",
-        "msg_too_long",
-        "no_text",
-        "invalid_blocks",
-        "invalid_metadata_format",
-    }
-)
-# Answers after which the message may have been posted all the same.
-AMBIGUOUS_ERRORS = frozenset({"internal_error", "fatal_error", "request_timeout"})
 # A reminder sent this long after its moment was missed (the bot was down): the log says so.
 LATE_AFTER = timedelta(minutes=5)
 # Slack's documented chat.postMessage limit: about one message per second per channel.
@@ -74,28 +57,33 @@ class DispatchSettings:
     """How the dispatcher paces itself.
 
     Args:
-        batch_size: rows claimed at once.
-        lease: how long a claim lasts without news; a dead dispatcher's rows wait this long.
+        batch_size: the most reminders claimed at once.
+        lease: how long a claim lasts without news; a dead dispatcher's rows wait this
+            long (the channels it held, at most ``claims.CHANNEL_HOLD``).
         backoff_base: seconds before the first retry; doubled each attempt.
         backoff_max: the longest wait between attempts, in seconds.
         max_attempts: attempts before a reminder that keeps failing is given up.
         max_rounds: claim rounds per call, so one call never runs forever.
-        channel_interval: the least time between two posts to one channel, in seconds; 0 (the
-            default) paces only after a 429; the scheduler uses ``SLACK_CHANNEL_INTERVAL``.
+        channel_interval: the least time between two posts to one channel, in seconds, kept
+            across every dispatcher; 0 (the default) paces only after a 429; the scheduler
+            uses ``SLACK_CHANNEL_INTERVAL``.
         concurrency: posts in flight at once, each to a different channel.
-        hold: the longest a claimed reminder waits in memory for its busy channel; beyond
-            that it is given back, due again when its channel is free.
+        hold: how far ahead, in seconds, a channel's next free moment may be for its
+            reminders to be claimed; they wait in memory until then (and as many are claimed
+            as fit in this time at one per ``channel_interval``).
+        claim_every: seconds between two claims while this dispatcher has work in hand.
     """
 
-    batch_size: int = 50
+    batch_size: int = 150
     lease: timedelta = timedelta(minutes=5)
     backoff_base: float = 10.0
     backoff_max: float = 900.0
     max_attempts: int = 12
-    max_rounds: int = 200
+    max_rounds: int = 1000
     channel_interval: float = 0.0
-    concurrency: int = 8
+    concurrency: int = 16
     hold: float = 2.0
+    claim_every: float = 0.2
 
 
 @dataclass
@@ -124,7 +112,7 @@ def dispatch_due(
     client: WebClient,
     settings: DispatchSettings | None = None,
     worker: str | None = None,
-    pacer: ChannelPacer | None = None,
+    stop: threading.Event | None = None,
 ) -> DispatchReport:
     """Send every reminder that is due now; safe to run in any number of processes at once.
 
@@ -132,100 +120,137 @@ def dispatch_due(
         deps: configuration, database and clock.
         client: the Web API client (with slack_sdk's retry handlers, as the bot's is); its
             rate-limit handler is left out here (``lanes.dispatch_client``).
-        settings: batch size, lease, backoff; the defaults suit production.
+        settings: batch size, lease, backoff, pacing; the defaults suit production.
         worker: a name for this dispatcher in ``claimed_by``.
-        pacer: the channels' next free moments, kept from one call to the next by the
-            scheduler; a fresh one (``settings.channel_interval``) otherwise.
+        stop: set when the process shuts down: the posts under way finish, and the
+            reminders and channels claimed are given back at once.
 
     Returns:
         What was sent, dropped, deferred, retried and failed.
     """
     settings = settings or DispatchSettings()
-    pacer = pacer or ChannelPacer(settings.channel_interval)
-    dispatcher = _Dispatcher(deps, client, settings, worker or worker_name(), pacer)
-
-    def claim() -> list[Due]:
-        token = f"{dispatcher.worker}:{uuid.uuid4().hex[:12]}"
-        return claims.claim_due(
-            deps.session_factory, deps.clock.now(), token, settings.batch_size, settings.lease
-        )
-
+    dispatcher = _Dispatcher(deps, client, settings, worker or worker_name())
     lanes = LaneSettings(
         concurrency=settings.concurrency,
-        hold=settings.hold,
+        batch_size=settings.batch_size,
+        claim_every=settings.claim_every,
         max_rounds=settings.max_rounds,
-        ready_low=max(settings.concurrency * 2, 1),
         held_max=max(settings.batch_size * 10, 1),
     )
-    run_lanes(claim, dispatcher.handle, dispatcher.defer, pacer, lanes)
+    run_lanes(
+        dispatcher.exchange, dispatcher.prepare, dispatcher.handle, deps.clock.now, lanes, stop
+    )
     return dispatcher.report
 
 
 class _Dispatcher:
     def __init__(
-        self,
-        deps: Deps,
-        client: WebClient,
-        settings: DispatchSettings,
-        worker: str,
-        pacer: ChannelPacer,
+        self, deps: Deps, client: WebClient, settings: DispatchSettings, worker: str
     ) -> None:
         self.deps, self.settings, self.worker = deps, settings, worker
         self.client = dispatch_client(client)
-        self.pacer = pacer
         self.factory = deps.session_factory
         self.policy = ReminderPolicy.of(deps)
+        self.limits = claims.ClaimLimits(
+            settings.batch_size, settings.lease, settings.channel_interval, settings.hold
+        )
         self.report = DispatchReport()
         # Reminders are handled on several threads; the counts are shared.
         self._lock = threading.Lock()
+        # Posted since the last exchange, recorded as sent by the next one.
+        self._posted: list[records.Posted] = []
 
     def _count(self, name: str, n: int = 1) -> None:
         with self._lock:
             setattr(self.report, name, getattr(self.report, name) + n)
 
-    def defer(self, due: Due, seconds: float) -> None:
-        """Give back a reminder whose channel is busy for ``seconds`` more (pacing)."""
-        until = self.deps.clock.now() + timedelta(seconds=seconds)
-        note = "waiting for the channel's rate limit"
-        if claims.release(self.factory, due, until, note, in_doubt=due.in_doubt):
-            self._count("paced")
+    def exchange(
+        self, releases: Sequence[claims.ChannelRelease], claim: bool
+    ) -> Sequence[claims.ChannelClaim]:
+        """Record what was posted, give channels back and (``claim``) take more, with a
+        fresh claim token."""
+        with self._lock:
+            posted, self._posted = self._posted, []
+        if not (releases or claim or posted):
+            return []
+        token = f"{self.worker}:{uuid.uuid4().hex[:12]}"
+        limits = self.limits if claim else None
+        try:
+            now = self.deps.clock.now()
+            done = claims.exchange(self.factory, now, token, limits, releases, posted)
+        except Exception:
+            with self._lock:  # for the next exchange to record
+                self._posted[:0] = posted
+            raise
+        with self._lock:
+            self.report.sent += len(done.recorded)
+            self.report.keys_sent.extend(p.due.key for p in done.recorded)
+            self.report.paced += sum(len(r.unsent) for r in releases)
+        for lost in done.lost:
+            log.warning("reminder %s was posted but its claim had expired", lost.due.key)
+        return done.claimed
 
-    def handle(self, due: Due) -> None:
+    def prepare(self, dues: Sequence[Due]) -> dict[int, Action | Exception]:
+        """What each reminder becomes now; read together, one by one if that fails."""
         now = self.deps.clock.now()
         try:
-            with self.deps.unit_of_work() as session:
-                action = prepare(session, due, self.policy, self.deps.lang, now)
+            with self.factory() as session:
+                return dict(prepare_all(session, dues, self.policy, self.deps.lang, now))
         except Exception:
-            log.exception("reminder %s could not be prepared; will retry", due.key)
+            if len(dues) == 1:
+                log.exception("reminder %s could not be prepared; will retry", dues[0].key)
+                return {dues[0].id: RuntimeError("could not be prepared")}
+        # One of them broke the batch: each alone, so that only that one waits.
+        actions: dict[int, Action | Exception] = {}
+        for due in dues:
+            actions.update(self.prepare([due]))
+        return actions
+
+    def handle(self, turn: Turn) -> Outcome:
+        due, action = turn.due, turn.action
+        now = self.deps.clock.now()
+        if isinstance(action, Exception):
             self._retry(due, "prepare", "could not be prepared", None, in_doubt=due.in_doubt)
-            return
+            return Outcome()
         if isinstance(action, Skip):
-            if claims.drop(self.factory, due, action.reason):
+            if records.drop(self.factory, due, action.reason):
                 self._count("dropped")
                 late = " (missed while the bot was down)" if now - due.due_at > LATE_AFTER else ""
                 log.info(
                     "reminder %s (due %s) dropped%s: %s", due.key, due.due_at, late, action.reason
                 )
-            return
+            return Outcome()
         if due.kind in kinds.TO_PEOPLE and not self.policy.in_work_hours(now):
             until = self.policy.next_work_moment(now)
             note = "waiting for business hours"
-            if claims.release(self.factory, due, until, note, in_doubt=due.in_doubt):
+            if records.release(
+                self.factory, due, until, note, in_doubt=due.in_doubt, attempted=False
+            ):
                 self._count("deferred")
                 log.info("reminder %s deferred to %s (outside business hours)", due.key, until)
-            return
+            return Outcome()
         if isinstance(action, FanOut):
-            if claims.fan_out(self.factory, due, now, action.specs):
+            if records.fan_out(self.factory, due, now, action.specs):
                 self._count("expanded", len(action.specs))
-            return
+            return Outcome()
         if isinstance(action, Perform):
-            self._perform(due, action, now)
-            return
-        self._post(due, action, now)
+            return self._perform(due, action, now, turn.free_at)
+        return self._post(due, action, now, turn.free_at)
+
+    def _paced(self, planned: datetime) -> Outcome:
+        """A post to the channel was just answered: the next one waits the interval."""
+        interval = self.settings.channel_interval
+        # Never before the moment this post was planned for, even on a clock that stands
+        # still (tests), so that each post moves the channel on by the interval.
+        free_at = max(self.deps.clock.now(), planned) + timedelta(seconds=interval)
+        return Outcome(free_at, time.monotonic() + interval)
 
     def _start(self, due: Due, now: datetime) -> bool:
-        """Renew the claim for an attempt; False (and logged) when another dispatcher has it."""
-        if not claims.start_attempt(self.factory, due, now, self.settings.lease):
+        """Make sure the claim holds for the post; False (and logged) when another dispatcher
+        has it. The claim's lease is renewed only when half of it is gone."""
+        lease = self.settings.lease
+        fresh = due.held_until is not None and now < due.held_until - lease / 2
+        if not fresh and not records.renew(self.factory, due, now, lease):
             self._count("lost")
             log.warning(
                 "reminder %s: claim lost before posting; another dispatcher has it", due.key
@@ -240,41 +265,38 @@ class _Dispatcher:
             )
         return True
 
-    def _perform(self, due: Due, action: Perform, now: datetime) -> None:
+    def _perform(self, due: Due, action: Perform, now: datetime, planned: datetime) -> Outcome:
         # The work keeps its own record of being done (``Meeting.items_posted_at``), which
         # ``prepare`` reads: a retry after a failure or a crash midway never repeats it.
         if not self._start(due, now):
-            return
+            return Outcome()
         try:
             count = action.work(self.deps, self.client)
         except SlackApiError as exc:
-            self._slack_error(due, exc, in_doubt=True)
-            return
+            return self._slack_error(due, exc, in_doubt=True) or self._paced(planned)
         except Exception as exc:
             log.exception("reminder %s failed; will retry", due.key)
             self._retry(due, "error", repr(exc)[:200], None, in_doubt=True)
-            return
-        finally:
-            self.pacer.posted(due.target)
-        if claims.mark_sent(self.factory, due, self.deps.clock.now(), None):
+            return self._paced(planned)
+        if records.mark_sent(self.factory, due, self.deps.clock.now(), None):
             self._count("performed")
             log.info("reminder %s done: %d message(s) posted", due.key, count)
         else:
             log.warning("reminder %s was done but its claim had expired", due.key)
+        return self._paced(planned)
 
-    def _post(self, due: Due, out: Outgoing, now: datetime) -> None:
+    def _post(self, due: Due, out: Outgoing, now: datetime, planned: datetime) -> Outcome:
         if not self._start(due, now):
-            return
+            return Outcome()
         posted: tuple[str, str] | None = None
         try:
             if due.in_doubt:
-                posted = self._find_posted(due, out.channel)
+                posted = answers.find_posted(self.client, due.key, out.channel)
         except SlackApiError as exc:
-            self._slack_error(due, exc, in_doubt=True)
-            return
+            return self._slack_error(due, exc, in_doubt=True) or Outcome()
         except Exception as exc:
             self._retry(due, "network", repr(exc)[:200], None, in_doubt=True)
-            return
+            return Outcome()
         if posted is not None:
             log.info("reminder %s had reached Slack before the interruption", due.key)
         else:
@@ -284,64 +306,35 @@ class _Dispatcher:
                     text=truncate(out.text, TEXT_LIMIT),
                     unfurl_links=False,
                     unfurl_media=False,
-                    metadata={"event_type": METADATA_EVENT, "event_payload": {"key": due.key}},
+                    metadata=answers.metadata(due.key),
                 )
             except SlackApiError as exc:
                 # An earlier attempt in doubt was just looked for and not found.
-                self._slack_error(due, exc, in_doubt=False)
-                return
+                return self._slack_error(due, exc, in_doubt=False) or self._paced(planned)
             except Exception as exc:  # network: the post may or may not have arrived
                 self._retry(due, "network", repr(exc)[:200], None, in_doubt=True)
-                return
-            finally:
-                self.pacer.posted(due.target)
+                return self._paced(planned)
             posted = (str(answer.get("channel") or out.channel), str(answer.get("ts") or ""))
-        if claims.mark_sent(self.factory, due, self.deps.clock.now(), posted, out.follow_ups):
-            with self._lock:
-                self.report.sent += 1
-                self.report.keys_sent.append(due.key)
-        else:
-            log.warning("reminder %s was posted but its claim had expired", due.key)
+        outcome = self._paced(planned)
+        # Recorded by the next exchange, with the others posted meanwhile; were the process
+        # to die first, the row's claim runs out and the next dispatcher finds the message.
+        record = records.Posted(due, *posted, self.deps.clock.now(), out.follow_ups)
+        with self._lock:
+            self._posted.append(record)
+        return outcome
 
-    def _find_posted(self, due: Due, channel: str) -> tuple[str, str] | None:
-        """The message of an earlier attempt, if it reached Slack after all."""
-        try:
-            conversation = channel
-            if channel[:1] in ("U", "W"):
-                opened = self.client.conversations_open(users=channel)
-                conversation = str((opened.get("channel") or {}).get("id") or channel)
-            history = self.client.conversations_history(
-                channel=conversation, limit=100, include_all_metadata=True
-            )
-        except SlackApiError as exc:
-            if _transient(exc):
-                raise
-            log.warning(
-                "reminder %s: cannot look for an earlier post (%s); posting",
-                due.key,
-                exc.response.get("error"),
-            )
-            return None
-        for message in history.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == METADATA_EVENT
-                and (metadata.get("event_payload") or {}).get("key") == due.key
-            ):
-                return conversation, str(message.get("ts"))
-        return None
-
-    def _slack_error(self, due: Due, exc: SlackApiError, *, in_doubt: bool) -> None:
+    def _slack_error(self, due: Due, exc: SlackApiError, *, in_doubt: bool) -> Outcome | None:
+        """Record what Slack's refusal means for the reminder; an outcome closing the
+        channel after a 429, else None."""
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
-        if error in PERMANENT_ERRORS:
+        if error in answers.PERMANENT_ERRORS:
             self._fail(due, self.deps.clock.now(), error)
-            return
-        retry_after = _retry_after(exc.response.headers)
+            return None
+        retry_after = answers.retry_after(exc.response.headers)
         if status == 429 or error == "ratelimited":
-            self._rate_limited(due, retry_after, in_doubt=in_doubt)
-            return
-        ambiguous = status >= 500 or error in AMBIGUOUS_ERRORS
+            return self._rate_limited(due, retry_after, in_doubt=in_doubt)
+        ambiguous = status >= 500 or error in answers.AMBIGUOUS_ERRORS
         self._retry(
             due,
             error,
@@ -349,18 +342,18 @@ class _Dispatcher:
             retry_after,
             in_doubt=in_doubt or ambiguous,
         )
+        return None
 
-    def _rate_limited(self, due: Due, retry_after: float | None, *, in_doubt: bool) -> None:
-        # Not the reminder's failure, so no backoff and no giving up: the channel (and this
-        # row) wait Retry-After, and the other channels go on meanwhile.
+    def _rate_limited(self, due: Due, retry_after: float | None, *, in_doubt: bool) -> Outcome:
+        # Not the reminder's failure, so no backoff and no giving up: the channel (for every
+        # dispatcher) and this row wait Retry-After, and the other channels go on meanwhile.
         wait = 1.0 if retry_after is None else retry_after
-        self.pacer.block(due.target, wait)
         until = self.deps.clock.now() + timedelta(seconds=wait)
-        if claims.release(
-            self.factory, due, until, f"429 ratelimited ({wait:g} s)", in_doubt=in_doubt
-        ):
+        note = f"429 ratelimited ({wait:g} s)"
+        if records.release(self.factory, due, until, note, in_doubt=in_doubt, attempted=False):
             self._count("retried")
             log.info("reminder %s: rate limited; next attempt at %s", due.key, until)
+        return Outcome(until, time.monotonic() + wait, closed=True)
 
     def _retry(
         self, due: Due, code: str, note: str, retry_after: float | None, *, in_doubt: bool
@@ -374,12 +367,12 @@ class _Dispatcher:
         # A little jitter, so that instances retrying together do not collide again.
         delay = max(delay * random.uniform(1.0, 1.2), retry_after or 0.0)
         until = now + timedelta(seconds=delay)
-        if claims.release(self.factory, due, until, note, in_doubt=in_doubt):
+        if records.release(self.factory, due, until, note, in_doubt=in_doubt):
             self._count("retried")
             log.info("reminder %s: %s; next attempt at %s", due.key, note, until)
 
     def _fail(self, due: Due, now: datetime, error: str) -> None:
-        if claims.fail(self.factory, due, now, error, self.policy):
+        if records.fail(self.factory, due, now, error, self.policy):
             self._count("failed")
             log.warning(
                 "reminder %s to %s failed for good (%s); the secretariat is told",
@@ -387,19 +380,3 @@ class _Dispatcher:
                 due.target,
                 error,
             )
-
-
-def _transient(exc: SlackApiError) -> bool:
-    status = exc.response.status_code
-    return bool(status == 429 or status >= 500 or exc.response.get("error") == "ratelimited")
-
-
-def _retry_after(headers: Mapping[str, Any] | None) -> float | None:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list | tuple) and value else value
-            try:
-                return max(float(str(raw)), 0.0)
-            except ValueError:
-                return None
-    return None

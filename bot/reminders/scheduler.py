@@ -8,8 +8,8 @@ database make each reminder go out once.
 A pass does not stop at the first empty claim when more is due soon: while the earliest
 pending reminder is due within the interval (a row waiting for its channel's rate limit, a
 retry after Retry-After), it sleeps until then and dispatches again, so a burst of reminders
-drains at Slack's pace rather than one batch per tick. The channels' pacing is kept from one
-pass to the next.
+drains at Slack's pace rather than one batch per tick. The channels' pacing lives in the
+database (``bot.reminders.channels``), shared by every instance and kept from pass to pass.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from bot.reminders.dispatcher import (
     DispatchSettings,
     dispatch_due,
 )
-from bot.reminders.lanes import ChannelPacer
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,6 @@ class _Pass:
 
     def __init__(self, deps: Deps, client: WebClient, settings: DispatchSettings) -> None:
         self.deps, self.client, self.settings = deps, client, settings
-        self.pacer = ChannelPacer(settings.channel_interval)
         self.stopping = threading.Event()
 
     def stop(self, _event: Any = None) -> None:
@@ -90,7 +88,7 @@ class _Pass:
     def run(self) -> None:
         interval = max(self.deps.config.dispatch_interval_seconds, 0.05)
         while not self.stopping.is_set():
-            report = run_dispatch(self.deps, self.client, self.settings, self.pacer)
+            report = run_dispatch(self.deps, self.client, self.settings, self.stopping)
             try:
                 upcoming = claims.next_due_at(self.deps.session_factory)
             except Exception:
@@ -111,11 +109,11 @@ def run_dispatch(
     deps: Deps,
     client: WebClient,
     settings: DispatchSettings | None,
-    pacer: ChannelPacer | None = None,
+    stop: threading.Event | None = None,
 ) -> DispatchReport | None:
     """One dispatcher pass; an error is logged (None) and the next pass tries again."""
     try:
-        report = dispatch_due(deps, client, settings, pacer=pacer)
+        report = dispatch_due(deps, client, settings, stop=stop)
     except Exception:
         log.exception("reminder dispatch failed; retrying on the next tick")
         return None

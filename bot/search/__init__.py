@@ -12,8 +12,9 @@ from bot.search.index import (
     reindex_item,
     reindex_note,
 )
-from bot.search.query import SearchResult, closest_titles, search_decisions
+from bot.search.query import SearchResult, search_decisions
 from bot.search.terms import content_terms
+from bot.search.titles import closest_titles
 
 install_index_hooks()
 

@@ -1,17 +1,21 @@
 """Looking up decisions by a question, best matches first.
 
-Each content word of the question is looked up on the index alone (an ``IN`` list of its
-bigrams with a ``HAVING`` count, its normalised form, or a prefix range for one kanji), so no
-query reads the whole table. Matches are gathered per agenda item: a word found in the title
-counts more than one found in a decision's text, a summary or a note, and a word found in
-few items counts more than a common one.
+Each content word of the question is looked up on the index alone (its bigrams joined on
+the document, its normalised form, or a prefix range for one kanji), so no query reads the
+whole table, and every index row names its document's agenda item and field weight, so no
+match is looked up in the records. Matches are gathered per agenda item: a word found in the
+title counts more than one found in a decision's text, a summary or a note, and a word found
+in few items counts more than a common one.
 
-The scoring, the scope and the limit are done by the database, so a question costs two
-statements however many records its words match (one counting each word's visible items,
-again for the parts of a compound that matched nothing, and one ranking), and only the shown
-results come back to Python. Scores are sums of integers (each word's rarity, fixed in
-Python, times its field's weight) and ties break by id, so SQLite and PostgreSQL rank exactly
-alike.
+A question costs two statements however many records its words match (and one more for a
+search scoped to some bodies, naming their meetings): one counting each word's visible items
+(again for the parts of a compound that matched nothing), one ranking. A question of one word
+ranks field by field, newest first, so the ranking reads each field's best few documents off
+the index and stops; several words are scored in one pass over their matches. Only the
+best-scored candidates are joined to their current decision; undecided items are found
+through their ``u:`` index rows, so a word matching thousands of decided items does not look
+up thousands of decisions. Scores are sums of integers (each word's rarity, fixed in Python,
+times its field's weight) and ties break by id, so SQLite and PostgreSQL rank exactly alike.
 
 Items the asker may not see (non-public items of bodies the ``clearance`` does not allow)
 are left out of every word's matches before anything else is decided from them (whether a
@@ -23,19 +27,19 @@ closed item says.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    ColumnElement,
     Integer,
     case,
     cast,
     func,
     literal,
-    not_,
+    or_,
     select,
     text,
     union,
@@ -44,17 +48,25 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.disclosure import Clearance, hidden_clause
-from bot.search.index import DECISION, NOTE, SUMMARY, TITLE
+from bot.search.index import FIELD_WEIGHT, UNDECIDED
+from bot.search.lookup import Filters, term_statement
 from bot.search.terms import QueryTerm, content_terms
-from storage.models import AgendaItem, Decision, Meeting, Note, SearchTerm
+from storage.models import AgendaItem, Decision, Meeting, SearchTerm
 
-# Field weights in tenths (title 1.0, decision 0.9, summary 0.7, note 0.5): integers, so that
-# sums are exact on both databases.
-FIELD_WEIGHT = {TITLE: 10, DECISION: 9, SUMMARY: 7, NOTE: 5}
+__all__ = [
+    "FIELD_WEIGHT",
+    "ItemMatch",
+    "SearchResult",
+    "search_decisions",
+    "term_statement",
+]
+
 RARITY_SCALE = 10**8  # a word's rarity as an integer; score = Σ weight × rarity / 10⁹
 SCORE_SCALE = 10 * RARITY_SCALE
 RELATIVE_CUTOFF = 0.5  # a result must score at least half the best one
 MAX_TERMS = 12  # a pasted paragraph is not a question: its first words are enough
+CANDIDATES = 4  # best-scored rows read per result wanted, before looking for more
+_TERMS: Any = SearchTerm.__table__
 
 
 @dataclass(frozen=True)
@@ -75,115 +87,121 @@ class SearchResult:
     undecided: tuple[ItemMatch, ...]
 
 
-def term_statement(term: QueryTerm, *, distinct: bool = True) -> Any:
-    """The index lookup for one term: the (doc_kind, doc_id) pairs that contain it (or None
-    when the term has nothing to look up). ``distinct=False`` may repeat a pair (cheaper,
-    for a caller that groups them anyway)."""
-    parts: list[Any] = []
-    doc = (SearchTerm.doc_kind, SearchTerm.doc_id)
-    if len(term.bigrams) == 1:  # a document holds a token once: nothing to count
-        parts.append(select(*doc).where(SearchTerm.token == term.bigrams[0]))
-    elif term.bigrams:
-        parts.append(
-            select(*doc)
-            .where(SearchTerm.token.in_(term.bigrams))
-            .group_by(*doc)
-            .having(func.count() == len(term.bigrams))
-        )
-    if term.prefix_range:
-        low, high = term.prefix_range
-        parts.append(select(*doc).where(SearchTerm.token >= low, SearchTerm.token < high))
-    for token in (term.norm_token, term.word_token):
-        if token:
-            parts.append(select(*doc).where(SearchTerm.token == token))
-    if not parts:
+def _hidden_items(session: Session, clearance: Clearance | None) -> list[int] | None:
+    """The items ``clearance`` may not show (usually few), read once for every look-up; None
+    when nothing is hidden.
+
+    The same items as :func:`bot.disclosure.hidden_clause`, found from the few non-public
+    meetings (by their items' meeting index) and the private items (by their own index), so
+    no statement reads every item.
+    """
+    if clearance is None or hidden_clause(clearance) is None:
         return None
-    if len(parts) == 1:
-        return parts[0]
-    return select((union(*parts) if distinct else union_all(*parts)).subquery())
+    closed = select(Meeting.id).where(
+        or_(Meeting.disclosure != "public", Meeting.minutes_disclosure != "public")
+    )
+    private = (
+        select(AgendaItem.id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(AgendaItem.private.is_(True))
+    )
+    if clearance.body_ids:
+        allowed = sorted(clearance.body_ids)
+        closed = closed.where(Meeting.body_id.not_in(allowed))
+        private = private.where(Meeting.body_id.not_in(allowed))
+    meeting_ids = sorted(int(i) for i in session.scalars(closed))
+    of_closed = select(AgendaItem.id).where(AgendaItem.meeting_id.in_(meeting_ids))
+    return sorted({int(i) for i in session.scalars(union(of_closed, private))})
 
 
-def _no_jit(session: Session) -> None:
-    """PostgreSQL compiles a statement whose estimated cost passes ``jit_above_cost``: for
-    these (many index probes, few milliseconds of work) compiling alone took 10-20 ms."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
-
-
-def _hidden(clearance: Clearance | None) -> ColumnElement[bool] | None:
-    return None if clearance is None else hidden_clause(clearance)
-
-
-def _term_items(term: QueryTerm, hidden: ColumnElement[bool] | None) -> Any:
-    """The visible items holding ``term``, each with its best field's weight (a subquery
-    with columns ``item_id`` and ``weight``), or None when there is nothing to look up."""
-    statement = term_statement(term, distinct=False)
-    if statement is None:
+def _scope_items(session: Session, body_ids: Collection[int] | None) -> Any | None:
+    """The items of the bodies ``body_ids`` (None: all), as a subquery on the items' meeting
+    index: the bodies' meetings are few and named, so no statement joins for it."""
+    if body_ids is None:
         return None
-    docs = statement.subquery()
-    # Scalar subqueries rather than outer joins: evaluated only for their own kind of row.
-    item_id = case(
-        (
-            docs.c.doc_kind == DECISION,
-            select(Decision.agenda_item_id).where(Decision.id == docs.c.doc_id).scalar_subquery(),
-        ),
-        (
-            docs.c.doc_kind == NOTE,
-            select(Note.agenda_item_id).where(Note.id == docs.c.doc_id).scalar_subquery(),
-        ),
-        else_=docs.c.doc_id,
-    )
-    weight = case(
-        *((docs.c.doc_kind == kind, literal(w, Integer)) for kind, w in FIELD_WEIGHT.items()),
-        else_=literal(0, Integer),
-    )
-    query = select(item_id.label("item_id"), weight.label("weight")).select_from(docs)
-    if hidden is not None:
-        query = (
-            query.join(AgendaItem, AgendaItem.id == item_id)
-            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-            .where(not_(hidden))
-        )
-    rows = query.subquery()
-    # Grouped outside: PostgreSQL would not match a CASE with bound values in GROUP BY.
-    query = (
-        select(rows.c.item_id, func.max(rows.c.weight).label("weight"))
-        .where(rows.c.item_id.is_not(None))
-        .group_by(rows.c.item_id)
-    )
-    return query.subquery()
+    meetings = select(Meeting.id).where(Meeting.body_id.in_(sorted(body_ids)))
+    meeting_ids = sorted(int(i) for i in session.scalars(meetings))
+    return select(AgendaItem.id).where(AgendaItem.meeting_id.in_(meeting_ids))
+
+
+# PostgreSQL's planner settings for the search's statements (restored after it): JIT compiling
+# and parallel workers cost more than these few milliseconds of index reads, and the look-ups
+# are written driver first (join order kept: planning a word of five bigrams in every possible
+# order took longer than running it).
+_PLANNER = {"jit": "off", "max_parallel_workers_per_gather": "0", "join_collapse_limit": "1"}
+# A statement that reads all of a word's documents (counting, scoring several words) merges
+# its bigrams in item order rather than probing one document at a time; reading a word's
+# best few (one word's ranking), probing is right.
+_FULL_PASS = {"enable_nestloop": "off"}
+
+
+@contextmanager
+def _planner_settings(session: Session, settings: dict[str, str]) -> Iterator[None]:
+    if not settings or session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("; ".join(f"SET LOCAL {k} = {v}" for k, v in settings.items())))
+    yield
+    # Not after an error: the transaction is then rolled back, and SET LOCAL with it.
+    session.execute(text("; ".join(f"SET LOCAL {k} = DEFAULT" for k in settings)))
 
 
 def _effective_terms(
-    session: Session, terms: Sequence[QueryTerm], hidden: ColumnElement[bool] | None
-) -> list[tuple[Any, int]]:
-    """The looked-up words with the number of visible items each matches, in question order;
-    a compound that matches no visible item as a whole is replaced by its parts."""
+    session: Session, terms: Sequence[QueryTerm], filters: Filters
+) -> tuple[list[tuple[QueryTerm, int]], list[int]]:
+    """The looked-up words with the number of visible items each matches, in question order
+    (a compound that matches no visible item as a whole is replaced by its parts), and the
+    items without a current decision (read with the first counts: they are few)."""
     level = list(terms)
-    found: dict[int, tuple[Any, int]] = {}
+    found: dict[int, tuple[QueryTerm, int]] = {}
+    undecided: list[int] | None = None
+    merge = session.get_bind().dialect.name == "sqlite"
     while level:
-        counted = [(t, _term_items(t, hidden)) for t in level]
-        counts = [
-            select(literal(n, Integer).label("n"), func.count().label("c")).select_from(items)
-            for n, (_, items) in enumerate(counted)
-            if items is not None
-        ]
-        by_position = dict(session.execute(union_all(*counts)).all()) if counts else {}
+        counts = []
+        for n, term in enumerate(level):
+            items = _distinct_items(filters.parts(term), merge=merge)
+            if items is not None:
+                counted = select(literal(n, Integer).label("n"), func.count().label("c"))
+                counts.append(counted.select_from(items))
+        if undecided is None:
+            marks = select(literal(-1, Integer).label("n"), _TERMS.c.item_id.label("c"))
+            counts.append(marks.where(_TERMS.c.token == UNDECIDED))
+        by_position: dict[int, int] = {}
+        marked: list[int] = []
+        for n, c in session.execute(union_all(*counts)).all() if counts else []:
+            if n < 0:
+                marked.append(int(c))
+            else:
+                by_position[int(n)] = int(c)
+        if undecided is None:
+            undecided = marked
         next_level: list[QueryTerm] = []
-        for n, (term, items) in enumerate(counted):
-            count = int(by_position.get(n, 0))
+        for n, term in enumerate(level):
+            count = by_position.get(n, 0)
             if count:
-                found[id(term)] = (items, count)
+                found[id(term)] = (term, count)
             elif term.parts:
                 next_level.extend(term.parts)
         level = next_level
-    return _in_question_order(terms, found)
+    return _in_question_order(terms, found), undecided or []
+
+
+def _distinct_items(parts: list[Any], *, merge: bool) -> Any:
+    """A subquery of the distinct items of ``parts`` (None if there are none). SQLite merges
+    the look-ups, each read in item order, instead of sorting all their rows; PostgreSQL
+    hashes them."""
+    if not parts:
+        return None
+    items = [part.with_only_columns(part.selected_columns.item_id) for part in parts]
+    if merge and len(items) > 1:
+        return union(*items).order_by(items[0].selected_columns.item_id).subquery()
+    return union(*items).subquery() if len(items) > 1 else items[0].distinct().subquery()
 
 
 def _in_question_order(
-    terms: Sequence[QueryTerm], found: dict[int, tuple[Any, int]]
-) -> list[tuple[Any, int]]:
-    result: list[tuple[Any, int]] = []
+    terms: Sequence[QueryTerm], found: dict[int, tuple[QueryTerm, int]]
+) -> list[tuple[QueryTerm, int]]:
+    result: list[tuple[QueryTerm, int]] = []
     for term in terms:
         if id(term) in found:
             result.append(found[id(term)])
@@ -214,15 +232,15 @@ def search_decisions(
         matching items that have no decision yet (best first).
     """
     terms = content_terms(question)[:MAX_TERMS]
-    hidden = _hidden(clearance)
-    _no_jit(session)
-    matched = _effective_terms(session, terms, hidden)
     decided: list[ItemMatch] = []
     undecided: list[ItemMatch] = []
-    if matched:
-        for item_id, total, decision_id in session.execute(_ranked(matched, body_ids, limit)):
-            match = ItemMatch(int(item_id), int(total) / SCORE_SCALE, decision_id)
-            (undecided if decision_id is None else decided).append(match)
+    with _planner_settings(session, _PLANNER):
+        hidden = _hidden_items(session, clearance) if terms else None
+        with _planner_settings(session, _FULL_PASS):
+            matched, marked = _effective_terms(session, terms, Filters(hidden))
+        if matched:
+            filters = Filters(hidden, _scope_items(session, body_ids))
+            decided, undecided = _ranked(session, matched, marked, filters, limit)
     if decided:
         best = decided[0].score
         decided = [m for m in decided if m.score >= best * RELATIVE_CUTOFF]
@@ -233,90 +251,126 @@ def search_decisions(
     )
 
 
-def _ranked(matched: list[tuple[Any, int]], body_ids: Collection[int] | None, limit: int) -> Any:
+def _ranked(
+    session: Session,
+    matched: list[tuple[QueryTerm, int]],
+    marked: list[int],
+    filters: Filters,
+    limit: int,
+) -> tuple[list[ItemMatch], list[ItemMatch]]:
     """The best ``limit`` in-scope items with a current decision and the best ``limit``
-    without one: (item id, integer score, current decision id), best first."""
-    parts = []
-    for items, count in matched:
-        rarity = round(RARITY_SCALE / (1.0 + math.log(count)))
-        parts.append(
-            select(
-                items.c.item_id,
-                (cast(items.c.weight, BigInteger) * literal(rarity, BigInteger)).label("points"),
-            )
-        )
-    points = union_all(*parts).subquery()
-    totals = (
-        select(points.c.item_id, func.sum(points.c.points).label("total"))
-        .group_by(points.c.item_id)
-        .subquery()
-    )
-    current = (
+    without one, best first (highest score, then newest item)."""
+    rarities = [round(RARITY_SCALE / (1.0 + math.log(count))) for _, count in matched]
+    wanted = CANDIDATES * (limit + 1)
+    merge = session.get_bind().dialect.name == "sqlite"  # see Filters.docs
+    while True:
+        arms = _best(matched, rarities, filters, wanted, merge=merge)
+        if marked:  # every undecided match, scored (looked up by item: they are few)
+            arms.append(_scored(matched, rarities, filters, among=marked))
+        parts = [
+            select(literal(n, Integer).label("part"), q.c.item_id, q.c.total,
+                   _current_decision(q.c.item_id).label("decision_id"))
+            for n, q in enumerate(arms)
+        ]  # fmt: skip
+        read: list[list[Any]] = [[] for _ in arms]
+        with _planner_settings(session, _FULL_PASS if len(matched) > 1 else {}):
+            for row in session.execute(union_all(*parts)).all():
+                read[row[0]].append(row)
+        undecided = _matches(sorted(read.pop(), key=_rank), decided=False) if marked else []
+        # Each arm read its best ``wanted`` rows at most. One cut there holds every row down
+        # to its last, so the rows are known down to the highest last row of the cut arms.
+        cuts = [max(map(_rank, rows)) for rows in read if len(rows) >= wanted]
+        rows = sorted((r for rows in read for r in rows), key=_rank)
+        if cuts:
+            rows = [r for r in rows if _rank(r) <= min(cuts)]
+        decided = _matches(rows, decided=True)
+        if len(decided) >= limit or not cuts:
+            return decided[:limit], undecided[:limit]
+        wanted *= 8
+
+
+def _rank(row: Any) -> tuple[int, int]:
+    return -int(row[2]), -int(row[1])  # highest score first, then newest item
+
+
+def _current_decision(item_id: Any) -> Any:
+    return (
         select(func.max(Decision.id))
-        .where(Decision.agenda_item_id == totals.c.item_id, Decision.superseded_by_id.is_(None))
+        .where(Decision.agenda_item_id == item_id, Decision.superseded_by_id.is_(None))
         .scalar_subquery()
     )
-    scoped = (
-        select(totals.c.item_id, totals.c.total, current.label("decision_id"))
-        .join(AgendaItem, AgendaItem.id == totals.c.item_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-    )
-    if body_ids is not None:
-        scoped = scoped.where(Meeting.body_id.in_(sorted(body_ids)))
-    inner = scoped.subquery()
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=case((inner.c.decision_id.is_(None), 0), else_=1),
-            order_by=(inner.c.total.desc(), inner.c.item_id.desc()),
-        )
-        .label("rank")
-    )
-    ranked = select(inner.c.item_id, inner.c.total, inner.c.decision_id, rank).subquery()
-    return (
-        select(ranked.c.item_id, ranked.c.total, ranked.c.decision_id)
-        .where(ranked.c.rank <= limit)
-        .order_by(ranked.c.total.desc(), ranked.c.item_id.desc())
-    )
 
 
-def closest_titles(
-    session: Session,
-    question: str,
+def _matches(rows: Iterable[Any], *, decided: bool) -> list[ItemMatch]:
+    """The decided (or undecided) items of ``rows``, each once, at its first (best) row."""
+    found: dict[int, ItemMatch] = {}
+    for _, item_id, total, decision_id in rows:
+        if (decision_id is not None) == decided and int(item_id) not in found:
+            found[int(item_id)] = ItemMatch(int(item_id), int(total) / SCORE_SCALE, decision_id)
+    return list(found.values())
+
+
+def _best(
+    matched: list[tuple[QueryTerm, int]],
+    rarities: list[int],
+    filters: Filters,
+    top: int,
     *,
-    body_ids: Collection[int] | None = None,
-    limit: int = 3,
-    clearance: Clearance | None = None,
-) -> list[int]:
-    """Items whose titles share the most index tokens with ``question`` (for "did you mean").
+    merge: bool,
+) -> list[Any]:
+    """Subqueries (arms) of (item_id, total) rows, each its best ``top`` rows at most; an item
+    may come more than once, its first row (best) counts."""
+    if len(matched) > 1:
+        return [_scored(matched, rarities, filters, top=top, merge=merge)]
+    # One word: an item scores its best field's weight × the word's rarity, so items rank
+    # field by field, newest first.
+    ((term, _),), (rarity,) = matched, rarities
+    if term.prefix_range:  # a range of tokens is not in item order: one pass, best first
+        docs = filters.docs(term)
+        total = cast(docs.c.weight, BigInteger) * literal(rarity, BigInteger)
+        best = select(docs.c.item_id, total.label("total"))
+        return [best.order_by(total.desc(), docs.c.item_id.desc()).limit(top).subquery()]
+    # Each look-up reads a field's newest straight off the index (item order), and stops.
+    arms = []
+    parts = filters.parts(term)
+    for weight in sorted(set(FIELD_WEIGHT.values()), reverse=True):
+        total = literal(weight * rarity, BigInteger).label("total")
+        for part in parts:
+            item_id = part.selected_columns.item_id
+            best = part.where(part.selected_columns.weight == weight)
+            best = best.with_only_columns(item_id, total).order_by(item_id.desc())
+            arms.append(best.limit(top).subquery())
+    return arms
 
-    Any single shared bigram, form or stem counts, so this finds near titles when no item
-    holds every word of the question. Items the ``clearance`` may not show are left out
-    before the best are chosen, so they never take the place of a visible title.
-    """
-    tokens: set[str] = set()
-    for term in content_terms(question):
-        for t in (term, *term.parts):
-            tokens.update(t.bigrams)
-            tokens.update(x for x in (t.norm_token, t.word_token) if x)
-    if not tokens:
-        return []
-    shared = (
-        select(SearchTerm.doc_id, func.count().label("shared"))
-        .where(SearchTerm.token.in_(sorted(tokens)), SearchTerm.doc_kind == TITLE)
-        .group_by(SearchTerm.doc_id)
-        .subquery()
-    )
-    query = (
-        select(shared.c.doc_id)
-        .join(AgendaItem, AgendaItem.id == shared.c.doc_id)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .order_by(shared.c.shared.desc(), shared.c.doc_id.desc())
-        .limit(limit)
-    )
-    if body_ids is not None:
-        query = query.where(Meeting.body_id.in_(sorted(body_ids)))
-    hidden = _hidden(clearance)
-    if hidden is not None:
-        query = query.where(not_(hidden))
-    return [int(i) for i in session.scalars(query)]
+
+def _scored(
+    matched: list[tuple[QueryTerm, int]],
+    rarities: list[int],
+    filters: Filters,
+    *,
+    top: int | None = None,
+    among: list[int] | None = None,
+    merge: bool = False,
+) -> Any:
+    """(item_id, total) rows of the visible in-scope matches: the best ``top`` items, or
+    every item of ``among``."""
+    streams = [filters.docs(term, among=among, merge=merge) for term, _ in matched]
+    tagged = union_all(
+        *(
+            select(docs.c.item_id, docs.c.weight, literal(n, Integer).label("term"))
+            for n, docs in enumerate(streams)
+        )
+    ).subquery()
+    # One pass over all matches: each word's best weight in the item, times its rarity.
+    total = sum(
+        (
+            cast(func.coalesce(func.max(case((tagged.c.term == n, tagged.c.weight))), 0),
+                 BigInteger) * literal(rarity, BigInteger)
+            for n, rarity in enumerate(rarities)
+        ),
+        start=literal(0, BigInteger),
+    )  # fmt: skip
+    query = select(tagged.c.item_id, total.label("total")).group_by(tagged.c.item_id)
+    if top is not None:
+        query = query.order_by(total.desc(), tagged.c.item_id.desc()).limit(top)
+    return query.subquery()

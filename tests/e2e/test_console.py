@@ -21,6 +21,10 @@ SCRIPT = """\
 第二会議室
 
 
+/meeting member @honbucho chair title=副区長
+/meeting
+:cancel
+:thread last
 :quit
 """
 
@@ -46,4 +50,9 @@ def test_console_schedules_announces_and_records_attendance(tmp_path: Path) -> N
     assert "[1] 出席" in out and "出席で登録しました" in out
     assert "事務局" in out.split("U0MEMBER@C0MAIN>")[1]  # the member was refused
     assert "第二会議室" in out  # the modal path announced the second meeting
+    assert "<@U0CHAIR>" in out and "副区長" in out  # @honbucho became a mention
+    assert "(form closed; nothing was sent)" in out and out.count("── 会議の登録 ──") == 2
+    assert "  ! " not in out.split("(form closed")[1]
+    last_ts = out.rsplit(" · ts ", 1)[1].split(" ")[0]
+    assert f"thread {last_ts})" in out  # :thread last replies under the newest post
     assert "Traceback" not in out + result.stderr

@@ -143,6 +143,8 @@ def test_mistakes_get_the_right_form_and_write_nothing(harness: Harness) -> None
 
 def test_no_arguments_opens_the_modal_and_submission_records(harness: Harness) -> None:
     meeting_id = held_meeting_with_items(harness)
+    refused = harness.command("/decision", "", user=U_MEMBER)
+    assert "事務局" in refused.text and not harness.slack.calls("views.open")
     answer = harness.command("/decision", "")
     assert answer.status == 200
     opened = harness.slack.calls("views.open")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.deps import Deps
-from storage.models import Attendance, Body, Meeting
+from storage.models import Attendance, AuditEntry, Body, Meeting
 from tests.harness import C_MAIN, C_PT, U_ADMIN, U_CHAIR, U_MEMBER, U_OTHER, U_SEC, Harness
 from tests.slackbench import payloads
 
@@ -152,6 +152,15 @@ def test_config_member_and_start_end(harness: Harness) -> None:
         "/meeting", "config agenda_deadline=3bd reminders=2bd,30m disclosure=closed"
     )
     assert "会議の3開庁日前" in answer.text and "会議の2開庁日・30分前" in answer.text
+    assert "理由が設定されていません" in answer.text
+    with harness.deps.session_factory() as s:
+        meetings_before = s.scalar(select(func.count()).select_from(Meeting))
+    refused = harness.command("/meeting", "schedule 2027-06-24 11:00-12:00").text
+    assert "理由が必要です" in refused and "reason=" in refused
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == meetings_before
+    reasoned = harness.command("/meeting", "config reason=個人情報を含むため").text
+    assert "理由が設定されていません" not in reasoned
     bad = harness.command("/meeting", "config agenda_deadline=soon")
     assert "soon" in bad.text
     extra = harness.command("/meeting", f"member <@{U_CHAIR}> chair 副区長").text
@@ -226,6 +235,22 @@ def test_schedule_modal_opens_validates_and_schedules(harness: Harness) -> None:
     )
     assert refused.body["response_action"] == "errors"
     assert "事務局" in refused.body["errors"]["body"]
+
+    def submit(**values: str) -> dict[str, str]:
+        fields = {k: {"value": v} for k, v in values.items() if k != "disclosure"}
+        if "disclosure" in values:
+            option = {"selected_option": {"value": values["disclosure"]}}
+            fields["disclosure"] = {"value": {"type": "static_select", **option}}
+        answer = harness.submit("meeting_schedule", fields, private_metadata=metadata)
+        return dict(answer.body.get("errors", {})) if answer.body else {}
+
+    clash = submit(date="6月24日", time="11:30-12:30")
+    assert set(clash) == {"time"} and "M" in clash["time"] and len(clash["time"]) <= 150
+    closed = submit(date="6月25日", time="11:00-12:00", disclosure="closed")
+    assert set(closed) == {"reason"} and "理由" in closed["reason"]
+    assert submit(date="6月25日", time="11:00-12:00", disclosure="closed", reason="人事案件") == {}
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == 2
 
 
 def test_announcement_survives_rate_limits_and_server_errors(harness: Harness) -> None:
@@ -322,3 +347,97 @@ def test_other_announcements_follow_the_numbering(harness: Harness) -> None:
     latest = [u for u in updates if "令和9年9月23日" in u["text"]][-1]
     assert "第1回" in latest["text"], latest["text"]
     assert later == 1
+
+
+def test_config_without_settings_shows_them_and_changes_nothing(harness: Harness) -> None:
+    harness.setup_body()
+    harness.command("/meeting", "config agenda_deadline=3bd reminders=2bd,30m")
+    with harness.deps.session_factory() as s:
+        audited = s.scalar(select(func.count()).select_from(AuditEntry))
+
+    shown = harness.command("/meeting", "config", user=U_MEMBER).text
+
+    assert "現在の設定" in shown and "会議の3開庁日前" in shown and "会議の2開庁日・30分前" in shown
+    assert "agenda_deadline=5bd" in shown  # how to change one
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == audited
+    refused = harness.command("/meeting", "config 3bd").text
+    assert "key=value" in refused and "/meeting config" in refused
+
+
+def test_one_body_cannot_sit_twice_at_once(harness: Harness) -> None:
+    harness.setup_body()
+    first = harness.schedule("2027-06-24", "11:00-12:00")
+    with harness.deps.session_factory() as s:
+        before = s.scalar(select(func.count()).select_from(Meeting))
+    posts = len(harness.slack.messages(channel=C_MAIN))
+
+    twice = harness.command("/meeting", "schedule 2027-06-24 11:30-12:30").text
+
+    assert f"M{first}" in twice and f"/meeting move M{first}" in twice
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == before
+    assert len(harness.slack.messages(channel=C_MAIN)) == posts
+    # Back to back is not an overlap; a PT may meet at the same time as its parent.
+    second = harness.schedule("2027-06-24", "12:00-13:00")
+    assert second != first
+    harness.setup_body("setup 電話PT parent=行政情報化推進本部", channel=C_PT)
+    harness.schedule("2027-06-24", "11:00-12:00", channel=C_PT)
+    # Moving a meeting onto another is refused; moving it within its own slot is not.
+    onto = harness.command("/meeting", f"move M{second} 2027-06-24 11:00-12:00").text
+    assert f"M{first}" in onto and "/meeting move" in onto
+    assert "変更" in harness.command("/meeting", f"move M{first} 2027-06-24 11:00-11:45").text
+
+
+def test_starting_long_before_the_scheduled_time_warns(harness: Harness) -> None:
+    harness.setup_body()
+    meeting_id = harness.schedule("2027-06-24", "11:00-12:00")
+    with harness.deps.session_factory() as s:
+        start = s.get(Meeting, meeting_id).starts_at  # type: ignore[union-attr]
+    harness.clock.set(start - timedelta(days=2))
+
+    early = harness.command("/meeting", f"start M{meeting_id}").text
+
+    assert "12時間以上早く" in early and "令和9年6月24日" in early
+    with harness.deps.session_factory() as s:
+        assert s.get(Meeting, meeting_id).actual_start is not None  # type: ignore[union-attr]
+    later = harness.schedule("2027-07-01", "11:00-12:00")
+    with harness.deps.session_factory() as s:
+        start = s.get(Meeting, later).starts_at  # type: ignore[union-attr]
+    harness.clock.set(start - timedelta(minutes=10))
+    assert "12時間以上" not in harness.command("/meeting", f"start M{later}").text
+
+
+def test_show_gives_deadlines_disclosure_reasons_and_answers(harness: Harness) -> None:
+    harness.setup_body()
+    harness.command("/meeting", "config agenda_deadline=5bd materials_deadline=2bd")
+    meeting_id = harness.schedule(
+        "2027-07-21", "11:00-12:00", extra="disclosure=closed reason=個人情報を含むため"
+    )
+    harness.action("meeting_attend", str(meeting_id), user=U_CHAIR)
+
+    shown = harness.command("/meeting", f"show M{meeting_id}").text
+
+    # 5 business days before Wed 21 July 2027 skips 海の日 (Mon 19 July): Tue 13 July.
+    assert "議題の提出期限: 令和9年7月13日（火） 11:00" in shown, shown
+    assert "資料の提出期限: 令和9年7月16日（金） 11:00" in shown, shown
+    assert "非公開（理由: 個人情報を含むため）" in shown
+    assert "出席 1、欠席 0" in shown
+    assert "確定済み" not in shown
+
+
+def test_start_names_late_items_still_awaiting_a_decision(harness: Harness) -> None:
+    harness.setup_body()
+    # Thu 2027-05-13: its agenda deadline (five business days before) passed on 05-06.
+    meeting_id = harness.schedule("2027-05-13", "11:00-12:00")
+    harness.command("/agenda", "add 報告 期限後の報告", user=U_MEMBER)
+    harness.command("/agenda", "add 議案 期限後の議案", user=U_MEMBER)
+    harness.command("/agenda", "accept A2")
+    with harness.deps.session_factory() as s:
+        start = s.get(Meeting, meeting_id).starts_at  # type: ignore[union-attr]
+    harness.clock.set(start)
+
+    started = harness.command("/meeting", "start").text
+
+    assert "まだ受理も却下もしていない議題があります: A1。" in started
+    assert "/agenda accept" in started and "期限後の報告" not in started

@@ -213,7 +213,9 @@ def test_a_members_reply_naming_the_chair_is_recorded_as_the_members(harness: Ha
 
 def test_a_closed_draft_goes_to_any_private_unshared_channel(harness: Harness) -> None:
     harness.setup_body(channel=C_PRIVATE)
-    harness.command("/meeting", "config disclosure=closed", channel=C_PRIVATE)
+    harness.command(
+        "/meeting", "config disclosure=closed reason=審議中の事項のため", channel=C_PRIVATE
+    )
     meeting_id = harness.schedule("2027-06-24", "11:00-12:00", channel=C_PRIVATE)
     harness.command("/agenda", f"add 議案 {SECRET_TITLE}", channel=C_PRIVATE)
     harness.clock.set(local(11, 30))
@@ -248,3 +250,55 @@ def test_a_post_in_doubt_is_not_repeated_until_its_claim_lapses(harness: Harness
     harness.clock.set(local(11, 4))
     assert post_item_messages(harness.deps, meeting_id, client) == 1
     assert len(_pins(harness)) == 3
+
+
+def test_a_reply_that_became_a_note_is_marked_and_others_are_not(harness: Harness) -> None:
+    harness.setup_body()
+    harness.schedule("2027-06-24", "11:00-12:00")
+    harness.command("/agenda", "add 報告 システム標準化の進捗について")
+    before_start = _items(harness)[0].thread_ts
+    assert before_start is not None
+    early = harness.slack.user_message(C_MAIN, U_MEMBER, "事前の質問です", thread_ts=before_start)
+    harness.event(payloads.message_event(early.text, U_MEMBER, C_MAIN, early.ts, before_start))
+    harness.clock.set(local(11, 0))
+    harness.command("/meeting", "start")
+    thread = _items(harness)[0].thread_ts
+    assert thread is not None
+    said = harness.slack.user_message(C_MAIN, U_MEMBER, "進捗は順調です", thread_ts=thread)
+
+    harness.event(payloads.message_event(said.text, U_MEMBER, C_MAIN, said.ts, thread))
+    harness.event(payloads.message_event(said.text, U_MEMBER, C_MAIN, said.ts, thread))
+
+    noted = harness.slack.message(C_MAIN, said.ts)
+    assert noted is not None and noted.reactions == ("memo",)
+    unnoted = harness.slack.message(C_MAIN, early.ts)
+    assert unnoted is not None and unnoted.reactions == ()
+    with harness.deps.session_factory() as s:
+        assert [n.text for n in s.scalars(select(Note))] == ["進捗は順調です"]
+
+
+def test_an_item_added_during_the_meeting_gets_its_item_message(harness: Harness) -> None:
+    harness.setup_body(channel=C_PRIVATE)
+    harness.command("/meeting", "config disclosure=closed reason=人事案件のため", channel=C_PRIVATE)
+    harness.schedule("2027-06-24", "11:00-12:00", channel=C_PRIVATE)
+    harness.command("/agenda", "add 報告 システム標準化の進捗について", channel=C_PRIVATE)
+    harness.clock.set(local(11, 0))
+    harness.command("/meeting", "start", channel=C_PRIVATE)
+    assert len(_pins(harness, C_PRIVATE)) == 1
+    harness.clock.set(local(11, 20))
+
+    harness.command("/agenda", f"add meeting=M1 議案 {SECRET_TITLE}", channel=C_PRIVATE)
+
+    pins = _pins(harness, C_PRIVATE)
+    assert len(pins) == 2 and SECRET_TITLE in pins[1]
+    added = [i for i in _items(harness) if i.title == SECRET_TITLE][0]
+    assert added.start_posted_at is not None and added.thread_ts is not None
+    said = harness.slack.user_message(C_PRIVATE, U_MEMBER, "至急対応が必要", added.thread_ts)
+    harness.event(payloads.message_event(said.text, U_MEMBER, C_PRIVATE, said.ts, added.thread_ts))
+    with harness.deps.session_factory() as s:
+        assert [n.agenda_item_id for n in s.scalars(select(Note))] == [added.id]
+    # Once the meeting has ended, a new item is for the minutes only: no item message.
+    harness.clock.set(local(11, 50))
+    harness.command("/meeting", "end", channel=C_PRIVATE)
+    harness.command("/agenda", "add meeting=M1 報告 終了後の報告", channel=C_PRIVATE)
+    assert len(_pins(harness, C_PRIVATE)) == 2

@@ -109,7 +109,9 @@ def test_a_meeting_of_another_body_named_by_number_needs_its_roster_or_channel(
     harness.command(
         "/meeting", "setup システム標準化PT parent=行政情報化推進本部", channel=C_PRIVATE
     )
-    harness.command("/meeting", "config disclosure=closed", channel=C_PRIVATE)
+    harness.command(
+        "/meeting", "config disclosure=closed reason=審議中の事項のため", channel=C_PRIVATE
+    )
     pt_meeting = harness.schedule("2027-06-24", "11:00-12:00", channel=C_PRIVATE)
     harness.command("/agenda", f"add 議案 {SECRET}", channel=C_PRIVATE)
     # An unrelated body at home in a public channel; someone on no roster there.

@@ -1,9 +1,9 @@
 """The production app served over real HTTP by waitress, and a client that talks like Slack.
 
 ``serve`` builds the app as ``secretariat run`` does (``process_before_response`` off: the ack
-goes out first, Web API work follows on bolt's thread pool) and serves ``bot.server.wsgi_app``
-(the very WSGI stack of ``secretariat run``) on 127.0.0.1 in a thread. Requests are signed and
-encoded exactly as Slack sends them.
+goes out first, Web API work follows on bolt's thread pool or the runner's post-ack pool) and
+serves ``bot.server.wsgi_app`` (the very WSGI stack of ``secretariat run``) on 127.0.0.1 in a
+thread. Requests are signed and encoded exactly as Slack sends them.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from slack_bolt import App
 
 from bot.app import create_app
 from bot.deps import Deps
+from bot.listeners import ListenerExecutor
 from bot.localslack import LocalSlack
 from bot.server import wsgi_app
 from bot.slackclient import make_web_client
@@ -210,9 +211,10 @@ def serve(deps: Deps, slack: LocalSlack) -> tuple[LiveBot, Served]:
     wired = Deps(config=config, session_factory=deps.session_factory, clock=deps.clock)
     executor = TrackingExecutor()
     app = create_app(wired, client=make_web_client(config))
-    # bolt takes its thread pool at construction; swap in one that can report idleness.
+    # bolt takes its thread pool at construction; swap in one that can report idleness
+    # (slash commands still run on the request's thread, as in production).
     runner = app._listener_runner
-    runner.listener_executor = executor
+    runner.listener_executor = ListenerExecutor(executor)
     runner.lazy_listener_runner.executor = executor  # type: ignore[attr-defined]
     served = Served(wsgi_app(app, wired))
     bot = LiveBot(wired, slack, app, executor, f"http://127.0.0.1:{served.port}/slack/events")

@@ -159,7 +159,9 @@ class ModalCase:
     callback_id: str
     surface: str
     model: Any
-    values: Callable[[dict[str, int]], dict[str, Any]]
+    # The form's values for the n-th distinct submission (0, 1): two different forms must be
+    # two valid records (one body's meetings cannot overlap, so the second is an hour later).
+    values: Callable[[dict[str, int], int], dict[str, Any]]
 
 
 MODAL_CASES = [
@@ -167,13 +169,16 @@ MODAL_CASES = [
         "meeting_schedule",
         "handlers.meeting_modal",
         Meeting,
-        lambda ids: {"date": {"value": "2027-09-02"}, "time": {"value": "10:00-11:00"}},
+        lambda ids, n: {
+            "date": {"value": "2027-09-02"},
+            "time": {"value": f"{10 + n}:00-{11 + n}:00"},
+        },
     ),
     ModalCase(
         "agenda_submit",
         "handlers.agenda_modal",
         AgendaItem,
-        lambda ids: {
+        lambda ids, n: {
             "meeting": {"value": _select(str(ids["M1"]))},
             "kind": {"value": _select("proposal")},
             "title": {"value": "二重送信の試験"},
@@ -183,7 +188,7 @@ MODAL_CASES = [
         "decision_record",
         "handlers.decision_modal",
         Decision,
-        lambda ids: {"item": {"value": "A1"}, "outcome": {"value": _select("approved")}},
+        lambda ids, n: {"item": {"value": "A1"}, "outcome": {"value": _select("approved")}},
     ),
 ]
 
@@ -194,7 +199,7 @@ def test_modal_submitted_twice_is_one_record(live: LiveBot, case: ModalCase) -> 
         pytest.skip(f"{case.surface} not there yet")
     ids = seed(live)
     metadata = json.dumps({"channel": C_MAIN})
-    values = case.values(ids)
+    values = case.values(ids, 0)
     before = _count(live, case.model)
     first = live.submit(
         case.callback_id, values, user=U_SEC, private_metadata=metadata, view_id="V0TWICE01"
@@ -209,7 +214,7 @@ def test_modal_submitted_twice_is_one_record(live: LiveBot, case: ModalCase) -> 
             pool.submit(
                 live.submit,
                 case.callback_id,
-                values,
+                case.values(ids, 1),
                 user=U_SEC,
                 private_metadata=metadata,
                 view_id="V0TWICE02",

@@ -3,6 +3,7 @@ services (so the reminders are planned by the same hooks as in production)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -212,9 +213,16 @@ def keys_posted(slack: LocalSlack) -> list[str]:
 
 
 def insert_due(
-    deps: Deps, meeting_id: int, count: int, *, kind: str = "agenda_preview", prefix: str = "n"
+    deps: Deps,
+    meeting_id: int,
+    count: int,
+    *,
+    kind: str = "agenda_preview",
+    prefix: str = "n",
+    channels: Sequence[str] = (MAIN,),
 ) -> list[str]:
-    """``count`` reminders of ``meeting_id`` due now, written straight into the table."""
+    """``count`` reminders of ``meeting_id`` due now, written straight into the table, to
+    ``channels`` in turn."""
     from sqlalchemy import insert
 
     now = deps.clock.now()
@@ -228,7 +236,7 @@ def insert_due(
                 {
                     "key": key,
                     "kind": kind,
-                    "target": MAIN,
+                    "target": channels[i % len(channels)],
                     "due_at": now,
                     "next_attempt_at": now,
                     "state": "pending",
@@ -238,7 +246,7 @@ def insert_due(
                     "in_doubt": False,
                     "created_at": now,
                 }
-                for key in keys
+                for i, key in enumerate(keys)
             ],
         )
     return keys

@@ -1,4 +1,6 @@
-"""Three dispatchers at once over 2,000 due reminders: each is posted exactly once.
+"""Three dispatchers at once over 2,000 due reminders in 20 channels: each is posted exactly
+once. (One channel is posted to by one dispatcher at a time, so the work is shared out by
+channel.)
 
 On PostgreSQL this is what several ``secretariat run`` instances on one database do (claims
 with ``FOR UPDATE SKIP LOCKED``); on SQLite the three dispatchers are threads of one process
@@ -20,13 +22,17 @@ from storage.models import Reminder
 from tests.unit.reminders_support import insert_due, jst, keys_posted, schedule
 
 COUNT = 2000
-SETTINGS = DispatchSettings(batch_size=25, lease=timedelta(minutes=10), backoff_base=0.0)
+# A few channels per claim, so that each dispatcher gets channels of its own.
+SETTINGS = DispatchSettings(batch_size=5, lease=timedelta(minutes=10), backoff_base=0.0)
 
 
 def test_three_dispatchers_post_each_of_2000_reminders_once(deps: Deps, slack: LocalSlack) -> None:
     mid = schedule(deps, "2027-06-24")
     deps.clock.set(jst("2027-06-14 10:00"))  # type: ignore[attr-defined]
-    keys = insert_due(deps, mid, COUNT)
+    channels = [f"C0LANE{n:02d}" for n in range(20)]
+    for channel in channels:
+        slack.add_channel(channel, channel.lower(), "public")
+    keys = insert_due(deps, mid, COUNT, channels=channels)
     start = threading.Barrier(3)
     reports: dict[str, DispatchReport] = {}
     errors: list[BaseException] = []

@@ -17,15 +17,15 @@ from sqlalchemy import select
 from bot.itemthreads import post_item_messages
 from bot.reminders.dispatcher import DispatchReport, dispatch_due
 from storage.models import AgendaItem, Meeting
-from tests.harness import C_MAIN, Harness
+from tests.harness import C_MAIN, C_PT, C_SHARED, Harness
 from tests.unit.reminders_support import FAST, add_item, dispatch_at, jst, reminders
 
 
-def item_posts(h: Harness, item_id: int) -> list[str]:
+def item_posts(h: Harness, item_id: int, channel: str = C_MAIN) -> list[str]:
     """The ts of each channel message that opens the thread of item ``A<item_id>``."""
     return [
         m.ts
-        for m in h.slack.messages(channel=C_MAIN)
+        for m in h.slack.messages(channel=channel)
         if m.thread_ts is None and m.text.startswith(":pushpin:") and f"A{item_id}）" in m.text
     ]
 
@@ -185,12 +185,18 @@ def test_dispatchers_racing_each_other_and_meeting_start_post_each_item_once(
     harness: Harness,
 ) -> None:
     h = harness
-    h.setup_body()
-    # Three meetings in progress at 11:00, the bot down since before 9:00: three rows due.
-    meetings = [h.schedule("2027-06-24", f"{hour:02d}:00-12:00") for hour in (9, 10, 11)]
+    # Three bodies' meetings in progress at 11:00, the bot down since before 9:00: three rows
+    # due. (One body cannot sit twice at once.)
+    channels = (C_MAIN, C_PT, C_SHARED)
+    meetings = []
+    for n, (channel, hour) in enumerate(zip(channels, (9, 10, 11), strict=True)):
+        h.setup_body(f"setup 本部{n} secretariat=情報管理課 place=庁議室", channel=channel)
+        meetings.append(h.schedule("2027-06-24", f"{hour:02d}:00-12:00", channel=channel))
+    assert len(set(meetings)) == 3
     items = [
         add_item(h.deps, mid, f"議題{n}-{k}") for n, mid in enumerate(meetings) for k in (1, 2)
     ]
+    channel_of = {item: channels[n // 2] for n, item in enumerate(items)}
     h.clock.set(jst("2027-06-24 11:00"))
     gate = threading.Barrier(4)
     reports: list[DispatchReport] = []
@@ -220,7 +226,7 @@ def test_dispatchers_racing_each_other_and_meeting_start_post_each_item_once(
     for thread in threads:
         thread.join(timeout=60)
     assert not errors, errors
-    assert [len(item_posts(h, item)) for item in items] == [1] * len(items)
+    assert [len(item_posts(h, item, channel_of[item])) for item in items] == [1] * len(items)
     # The 11:00 meeting's items were posted by a dispatcher or by /meeting start, not both.
     assert sum(r.performed for r in reports) in (2, 3)
     assert sum(r.lost for r in reports) == 0

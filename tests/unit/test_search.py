@@ -18,7 +18,7 @@ from bot.search import (
     reindex_note,
     search_decisions,
 )
-from bot.search.query import term_statement
+from bot.search.lookup import term_statement
 from bot.search.terms import QueryTerm
 from storage.models import AgendaItem, Decision, Note, SearchTerm
 from tests.conftest import Database
@@ -189,7 +189,7 @@ def test_lookups_search_the_index_never_scan_the_table(
 
 def test_many_matches_cost_two_statements_and_return_only_the_limit(deps: Deps) -> None:
     """Scoring and the limit are done by the database: however many records a word matches,
-    the search runs two statements and reads back only the shown results."""
+    the search runs two statements, and the undecided item is found among decided ones."""
     with deps.unit_of_work() as s:
         made = [_decide(s, f"電話の件{n}") for n in range(12)]
         ids = [decision for _, decision in made]
@@ -212,3 +212,44 @@ def test_many_matches_cost_two_statements_and_return_only_the_limit(deps: Deps) 
     assert len(queries) == 2, statements
     assert [m.decision_id for m in result.decisions] == ids[:-4:-1]  # equal scores: newest first
     assert [m.item_id for m in result.undecided] == [undecided.id]
+
+
+def test_an_item_is_undecided_until_its_decision_is_recorded(deps: Deps) -> None:
+    with deps.unit_of_work() as s:
+        meeting = make_meeting(s, make_body(s))
+        item = make_item(s, meeting, "電話交換機の保守")
+        other = make_item(s, meeting, "電話回線の増設")
+        s.flush()
+        result = search_decisions(s, "電話")
+        assert result.decisions == ()
+        assert [m.item_id for m in result.undecided] == [other.id, item.id]
+        view = record_decision(s, item, "approved", actor=SEC, now=NOW, today=TODAY)
+        result = search_decisions(s, "電話")
+        assert [m.decision_id for m in result.decisions] == [view.id]
+        assert [m.item_id for m in result.undecided] == [other.id]
+        # A bulk change that bypassed the hooks is caught up by reindexing.
+        s.execute(update(Decision).where(Decision.id == view.id).values(agenda_item_id=other.id))
+        reindex_item(s, item.id)
+        reindex_item(s, other.id)
+        reindex_decision(s, view.id)
+        result = search_decisions(s, "電話")
+        assert [m.item_id for m in result.decisions] == [other.id]
+        assert [m.item_id for m in result.undecided] == [item.id]
+
+
+def test_best_decided_found_behind_many_undecided_and_out_of_scope(deps: Deps) -> None:
+    """The ranking reads a few best candidates first; when newer undecided or out-of-scope
+    items fill them, it reads further rather than miss the decided one."""
+    with deps.unit_of_work() as s:
+        body, other_body = make_body(s), make_body(s, name="別の本部")
+        meeting, elsewhere = make_meeting(s, body), make_meeting(s, other_body)
+        old = make_item(s, meeting, "電話の契約")
+        view = record_decision(s, old, "approved", actor=SEC, now=NOW, today=TODAY)
+        newer = [make_item(s, meeting, f"電話の件{n}") for n in range(12)]
+        for n in range(12):
+            far = make_item(s, elsewhere, f"電話の更新{n}")
+            record_decision(s, far, "approved", actor=SEC, now=NOW, today=TODAY)
+        s.flush()
+        result = search_decisions(s, "電話", body_ids=[body.id], limit=1)
+        assert [m.decision_id for m in result.decisions] == [view.id]
+        assert [m.item_id for m in result.undecided] == [newer[-1].id]
