@@ -153,6 +153,9 @@ def _refuse_clash(
 ) -> None:
     """One body cannot sit twice at once: an overlap is almost always a command sent twice
     or a wrong date, and a second announcement would confuse every member."""
+    # The same command arriving twice at once (two instances) takes turns on the body's row,
+    # so the second sees the first's meeting (PostgreSQL; SQLite writes one at a time).
+    session.execute(select(Body.id).where(Body.id == body_id).with_for_update())
     query = select(Meeting.id).where(
         Meeting.body_id == body_id,
         Meeting.status != "cancelled",

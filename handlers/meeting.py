@@ -315,7 +315,8 @@ def _start_or_end(ctx: CommandContext, rest: str, *, ending: bool) -> Reply:
     if not ending and moment < view.starts_at - meetings.START_WARNING:
         text += "\n" + ctx.t("meeting.started_early", ref=view.ref, when=_when(ctx, view))
     if awaiting:
-        text += "\n" + ctx.t("meeting.late_items_awaiting", refs="、".join(awaiting))
+        separator = "、" if ctx.lang == "ja" else ", "
+        text += "\n" + ctx.t("meeting.late_items_awaiting", refs=separator.join(awaiting))
     return Reply(
         text,
         after_ack=[partial(_after_start_or_end, ctx, view.id, ending)],

@@ -59,8 +59,10 @@ def _reply(deps: Deps, event: dict[str, Any], client: WebClient) -> None:
             text=str(event.get("text") or ""),
             now=deps.clock.now(),
         )
-        if note is not None and note.speaker is None:
-            # Someone not on the roster is named in the minutes by their Slack name: cache it.
+    if note is not None and note.speaker is None:
+        # Someone not on the roster is named in the minutes by their Slack name: cache it,
+        # asking Slack outside the note's transaction (which holds SQLite's write lock).
+        with deps.unit_of_work() as s:
             user_info(s, client, str(user), deps.clock.now())
     if note is not None:
         _mark_noted(client, channel, str(ts))

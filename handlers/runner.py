@@ -174,6 +174,7 @@ def _answered_at_ack(context: BoltContext) -> bool:
 # A post-ack thread that had to wait this long for the turn after a Slack call goes on
 # without it: it may hold a row lock (or SQLite's write lock) that the turn's holder waits for.
 _RETAKE_TIMEOUT = 0.2
+_FIRST_TURN_TIMEOUT = 1.0
 
 
 class _Turn(threading.local):
@@ -212,7 +213,9 @@ def _run_in_turn(
         retry_handlers=client.retry_handlers,
     )
     turn_giving.default_params = dict(client.default_params)
-    _turn.taking, _turn.held = True, _COMPUTE_TURN.acquire()  # nothing is open yet
+    # Nothing is open yet; but a modal's trigger expires 3 s after the command, so work that
+    # has waited a second goes on without the turn.
+    _turn.taking, _turn.held = True, _COMPUTE_TURN.acquire(timeout=_FIRST_TURN_TIMEOUT)
     try:
         # Nobody waits on this work: its SQLite writes let the acknowledgements' go first.
         with background_writes():

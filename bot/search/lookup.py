@@ -78,10 +78,11 @@ def term_statement(
 
 @dataclass(frozen=True)
 class Filters:
-    """Items a word's matches are kept out of (``hidden``: their ids) or kept inside
-    (``scope``: a subquery of item ids), rather than joining every match to the records."""
+    """Items a word's matches are kept out of (``hidden``: their ids, or a subquery of them
+    when they are many) or kept inside (``scope``: a subquery of item ids), rather than
+    joining every match to the records."""
 
-    hidden: Sequence[int] | None
+    hidden: Sequence[int] | Any | None
     scope: Any | None = None
 
     def parts(self, term: QueryTerm, *, among: list[int] | None = None) -> list[Any]:
@@ -91,7 +92,9 @@ class Filters:
         for part in term_parts(term, items=among):
             item_id = part.selected_columns.item_id
             query = part.with_only_columns(item_id, part.selected_columns.weight)
-            if self.hidden:
+            if self.hidden is not None and not (
+                isinstance(self.hidden, Sequence) and not self.hidden
+            ):
                 query = query.where(item_id.not_in(self.hidden))
             if self.scope is not None:
                 query = query.where(item_id.in_(self.scope))

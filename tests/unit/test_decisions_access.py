@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.decisions import record_decision
 from bot.deps import Deps
 from bot.disclosure import NO_CLEARANCE, Clearance
@@ -9,8 +11,14 @@ from bot.search import closest_titles, search_decisions
 from tests.unit.decision_records import NOW, SEC, make_body, make_item, make_meeting
 
 
-def test_search_results_do_not_depend_on_excluded_text(deps: Deps) -> None:
-    """An excluded item changes nothing: not the compound fallback, ranking or near titles."""
+@pytest.mark.parametrize("hidden_as", ["ids", "subquery"])
+def test_search_results_do_not_depend_on_excluded_text(
+    deps: Deps, hidden_as: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An excluded item changes nothing: not the compound fallback, ranking or near titles;
+    whether the hidden items are few (left out by id) or many (by a subquery)."""
+    if hidden_as == "subquery":
+        monkeypatch.setattr("bot.search.query.HIDDEN_AS_LIST", 0)
     with deps.unit_of_work() as s:
         body = make_body(s)
         meeting = make_meeting(s, body)
