@@ -193,9 +193,18 @@ def schedule_meeting(
     _refuse_clash(session, body.id, start, end, usage="usage.meeting.schedule")
     meeting_disclosure = disclosure or body.disclosure
     meeting_reason = reason if reason is not None else body.disclosure_reason
+    kept = minutes_disclosure or body.minutes_disclosure or meeting_disclosure
+    kept_reason = (
+        minutes_reason
+        if minutes_reason is not None
+        else body.minutes_disclosure_reason or meeting_reason
+    )
+    # The minutes' 公開の可否 states why the meeting, and why its minutes, are not public; it
+    # cannot be added once the meeting is scheduled.
     if meeting_disclosure != "public" and not meeting_reason:
-        # The minutes' 公開の可否 must state why a meeting is closed; it cannot be added later.
         raise UserError("meeting.reason_required", usage="usage.meeting.schedule")
+    if kept != "public" and not kept_reason:
+        raise UserError("meeting.minutes_reason_required", usage="usage.meeting.schedule")
     meeting = Meeting(
         body=body,
         starts_at=start,
@@ -205,12 +214,8 @@ def schedule_meeting(
         status="scheduled",
         disclosure=meeting_disclosure,
         disclosure_reason=meeting_reason,
-        minutes_disclosure=minutes_disclosure or body.minutes_disclosure or meeting_disclosure,
-        minutes_disclosure_reason=(
-            minutes_reason
-            if minutes_reason is not None
-            else body.minutes_disclosure_reason or reason or body.disclosure_reason
-        ),
+        minutes_disclosure=kept,
+        minutes_disclosure_reason=kept_reason,
         created_by=actor.user_id,
         created_at=now,
     )

@@ -100,6 +100,12 @@ def configure_body(ctx: CommandContext, rest: str) -> Reply:
     if view.disclosure != "public" and not view.disclosure_reason:
         # Scheduling a closed meeting needs a reason (the minutes print it): say so now.
         text += "\n" + ctx.t("meeting.reason_missing")
+    elif (
+        view.minutes_disclosure not in (None, "public")
+        and not view.minutes_disclosure_reason
+        and not view.disclosure_reason
+    ):
+        text += "\n" + ctx.t("meeting.minutes_reason_missing")
     return Reply(text)
 
 

@@ -136,6 +136,8 @@ def _field_error(deps: Deps, exc: UserError) -> tuple[str, str]:
     """The field a refusal belongs next to, and its words (Slack shows at most 150 characters)."""
     if exc.key == "meeting.reason_required":
         return "reason", deps.t("meeting.modal_reason_required")
+    if exc.key == "meeting.minutes_reason_required":  # set for the body, not in this form
+        return "disclosure", deps.t(exc.key)[:150]
     if exc.key == "meeting.clash":  # its own words name the command to use; no usage line
         return "time", deps.t(exc.key, **exc.params)[:150]
     field = "body" if exc.key.startswith(("body.", "perm.")) else "date"

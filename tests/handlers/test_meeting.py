@@ -441,3 +441,22 @@ def test_start_names_late_items_still_awaiting_a_decision(harness: Harness) -> N
 
     assert "まだ受理も却下もしていない議題があります: A1。" in started
     assert "/agenda accept" in started and "期限後の報告" not in started
+
+
+def test_closed_minutes_need_a_reason_too(harness: Harness) -> None:
+    harness.setup_body()
+    configured = harness.command("/meeting", "config minutes_disclosure=closed").text
+    assert "会議録を非公開にする理由" in configured and "minutes_reason=" in configured
+
+    refused = harness.command("/meeting", "schedule 2027-06-24 11:00-12:00").text
+
+    assert "会議録には理由が必要です" in refused and "minutes_reason=" in refused
+    with harness.deps.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Meeting)) == 0
+    harness.command("/meeting", "config minutes_reason=発言者の個人情報を含むため")
+    meeting_id = harness.schedule("2027-06-24", "11:00-12:00")
+    with harness.deps.session_factory() as s:
+        meeting = s.get(Meeting, meeting_id)
+        assert meeting is not None and meeting.disclosure == "public"
+        assert meeting.minutes_disclosure == "closed"
+        assert meeting.minutes_disclosure_reason == "発言者の個人情報を含むため"

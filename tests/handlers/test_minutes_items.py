@@ -80,7 +80,11 @@ def _unsafe_calls_since(harness: Harness, start: int) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "disclosure", ["disclosure=closed reason=審議中のため", "minutes_disclosure=partial"]
+    "disclosure",
+    [
+        "disclosure=closed reason=審議中のため",
+        "minutes_disclosure=partial minutes_reason=個人情報を含むため",
+    ],
 )
 def test_a_closed_meetings_items_stay_out_of_a_public_channel_until_it_is_private(
     harness: Harness, disclosure: str
