@@ -23,11 +23,11 @@ from bot.answers import Presenter, answer_question, answer_reference, pending_te
 from bot.bodies import body_for_channel
 from bot.decisions import decision_view, get_decision
 from bot.deps import Deps
-from bot.disclosure import Clearance, place_clearance
+from bot.disclosure import Clearance, dm_partner, place_clearance
 from bot.errors import UserError
 from bot.meetings import MeetingView
 from bot.permissions import Actor
-from bot.slackinfo import fetch_channel, store_channel, user_info
+from bot.slackinfo import fetch_channel, refresh_user, store_channel, user_info
 from bot.text import Mrkdwn, escape_mrkdwn, truncate
 from storage.models import Body
 
@@ -96,15 +96,20 @@ def place_clearance_now(
     deps: Deps, client: WebClient, channel: str, user_id: str | None = None
 ) -> Clearance:
     """What ``channel`` may show (asked by ``user_id``; None for the bot's own posts), Slack
-    asked afresh what kind of channel it is before the unit of work that caches the answer.
+    asked afresh what kind of channel it is.
 
-    Only a DM needs Slack again inside it (who the DM is with, and whether the asker is an
-    admin, cached for an hour).
+    Slack is asked before each unit of work that writes what it answered, never inside one
+    (on SQLite that would hold the write lock while Slack answers); the last unit of work
+    only reads and asks Slack nothing (the DM's partner comes from the first answer).
     """
     now = deps.clock.now()
     fetched = fetch_channel(client, channel)
     with deps.unit_of_work() as session:
         where = store_channel(session, channel, fetched, now)
+    if user_id is not None and where.is_im:
+        # Who asks, and whether they are an admin, matters only in a DM: cached here first.
+        refresh_user(deps.unit_of_work, client, user_id, now)
+    with deps.unit_of_work() as session:
         reader = None
         if user_id is not None:
             asker = user_id
@@ -113,7 +118,8 @@ def place_clearance_now(
                 return user_info(session, client, asker, now).is_admin
 
             reader = Actor(user_id=asker, admin_lookup=admin)
-        return place_clearance(session, client, where, reader=reader)
+        dm = dm_partner(fetched) if fetched is not None and where.is_im else None
+        return place_clearance(session, client, where, reader=reader, dm=dm)
 
 
 def presenter_for(

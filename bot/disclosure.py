@@ -23,9 +23,10 @@ body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -200,6 +201,11 @@ def _dm_partner(client: WebClient, info: ChannelInfo) -> tuple[bool, str | None]
         log.warning("conversations.info failed for %s: %s", info.channel_id, error)
         # A "D…" id is a 1:1 DM; with nobody known to be in it, it clears nothing.
         return info.channel_id.startswith("D"), None
+    return dm_partner(channel)
+
+
+def dm_partner(channel: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """From Slack's conversation object: whether it is a 1:1 DM, and with whom."""
     if not channel.get("is_im") or channel.get("is_mpim"):
         return False, None
     user = channel.get("user")
@@ -207,7 +213,12 @@ def _dm_partner(client: WebClient, info: ChannelInfo) -> tuple[bool, str | None]
 
 
 def place_clearance(
-    session: Session, client: WebClient, where: ChannelInfo, *, reader: Actor | None
+    session: Session,
+    client: WebClient,
+    where: ChannelInfo,
+    *,
+    reader: Actor | None,
+    dm: tuple[bool, str | None] | None = None,
 ) -> Clearance:
     """What the place ``where`` (fresh from :func:`bot.slackinfo.channel_info`) may show.
 
@@ -220,7 +231,8 @@ def place_clearance(
     if not where.safe_for_non_public:
         return NO_CLEARANCE
     if where.is_im:
-        one_to_one, partner = _dm_partner(client, where)
+        # ``dm``: Slack's answer about the DM, when the caller already has it.
+        one_to_one, partner = dm if dm is not None else _dm_partner(client, where)
         if one_to_one:
             if reader is None or partner is None or partner != reader.user_id:
                 return NO_CLEARANCE

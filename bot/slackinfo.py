@@ -8,6 +8,8 @@ content may go, so callers that disclose ask for a fresh answer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -52,21 +54,54 @@ def user_info(session: Session, client: WebClient, user_id: str, now: datetime) 
     """Who ``user_id`` is; asks Slack only when the cached answer is older than an hour."""
     row = session.get(SlackUser, user_id)
     if row is None or now - row.fetched_at > USER_TTL:
-        try:
-            user = client.users_info(user=user_id, include_locale=True)["user"]
-        except SlackApiError as exc:
-            log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
-            user = None
-        if user is not None:
-            if row is None:
-                row = _cached_row(session, SlackUser, user_id, now)
-            row.name = (user.get("profile") or {}).get("display_name") or user.get("name")
-            row.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
-            row.locale = user.get("locale")
-            row.fetched_at = now
+        row = _store_user(session, row, user_id, fetch_user(client, user_id), now)
     if row is None:
         return UserInfo(user_id=user_id, name=None, is_admin=False, locale=None)
     return UserInfo(user_id=user_id, name=row.name, is_admin=row.is_admin, locale=row.locale)
+
+
+def refresh_user(
+    unit_of_work: Callable[[], AbstractContextManager[Session]],
+    client: WebClient,
+    user_id: str,
+    now: datetime,
+) -> None:
+    """Make the cached answer about ``user_id`` fresh, asking Slack between two units of work
+    (``unit_of_work``: ``Deps.unit_of_work``), never inside one."""
+    with unit_of_work() as session:
+        row = session.get(SlackUser, user_id)
+        if row is not None and now - row.fetched_at <= USER_TTL:
+            return
+    user = fetch_user(client, user_id)
+    with unit_of_work() as session:
+        _store_user(session, session.get(SlackUser, user_id), user_id, user, now)
+
+
+def fetch_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    """Slack's users.info about ``user_id``; None when Slack cannot be asked."""
+    try:
+        return dict(client.users_info(user=user_id, include_locale=True)["user"])
+    except SlackApiError as exc:
+        log.warning("users.info failed for %s: %s", user_id, exc.response.get("error"))
+        return None
+
+
+def _store_user(
+    session: Session,
+    row: SlackUser | None,
+    user_id: str,
+    user: dict[str, Any] | None,
+    now: datetime,
+) -> SlackUser | None:
+    if user is None:
+        return row
+    if row is None:
+        row = _cached_row(session, SlackUser, user_id, now)
+    row.name = (user.get("profile") or {}).get("display_name") or user.get("name")
+    row.is_admin = bool(user.get("is_admin") or user.get("is_owner"))
+    row.locale = user.get("locale")
+    row.fetched_at = now
+    return row
 
 
 def channel_info(

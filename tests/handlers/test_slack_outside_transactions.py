@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import Database
 from tests.handlers.test_decision import PHONE, held_meeting_with_items, last_post
-from tests.harness import C_MAIN, U_OTHER, Harness
+from tests.harness import C_MAIN, U_OTHER, U_SEC, Harness
 
 WATCHED = ("conversations.info", "chat.getPermalink", "chat.postMessage")
 
@@ -76,3 +76,23 @@ def test_a_question_is_answered_without_a_transaction_open_while_slack_answers(
     assert harness.slack.calls("chat.getPermalink"), "the thread link was not asked of Slack"
     assert calls_in_transaction == [], calls_in_transaction
     assert meeting_id
+
+
+def test_a_question_in_a_dm_asks_slack_outside_any_writing_transaction(
+    harness: Harness, calls_in_transaction: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.handlers.test_decision_disclosure import D_SEC, SECRET, secret_decided
+
+    secret_decided(harness)
+    watched = (*WATCHED, "users.info")
+    monkeypatch.setattr(__name__ + ".WATCHED", watched)
+    calls_in_transaction.clear()
+    asked = len(harness.slack.calls("conversations.info"))
+
+    harness.command("/decisions", "庁舎移転", channel=D_SEC, user=U_SEC)
+
+    # The secretariat's own DM shows the non-public decision in full.
+    assert SECRET in last_post(harness, D_SEC)
+    assert calls_in_transaction == [], calls_in_transaction
+    # Slack was asked once what the DM is (its partner came with that answer).
+    assert len(harness.slack.calls("conversations.info")) - asked == 1
