@@ -21,7 +21,7 @@ from bot.agenda_post import (
     submitted_text,
 )
 from bot.agenda_view import meeting_has_non_public
-from bot.disclosure import place_clearance, require_acting_for
+from bot.disclosure import dm_partner, place_clearance, require_acting_for
 from bot.errors import UserError
 from bot.itemthreads import post_if_in_progress
 from bot.parsing import Args
@@ -185,7 +185,11 @@ def _place_allows(ctx: CommandContext, body_id: int) -> bool:
     fetched = fetch_channel(ctx.client, ctx.channel_id)
     with ctx.deps.unit_of_work() as s:
         where = store_channel(s, ctx.channel_id, fetched, now)
-        return place_clearance(s, ctx.client, where, reader=actor_for(ctx, s)).allows(body_id)
+    # A DM's partner comes with Slack's answer above: not asked again with a write open.
+    dm = dm_partner(fetched) if fetched is not None and where.is_im else None
+    with ctx.deps.unit_of_work() as s:
+        clearance = place_clearance(s, ctx.client, where, reader=actor_for(ctx, s), dm=dm)
+        return clearance.allows(body_id)
 
 
 def _status_change(ctx: CommandContext, rest: str, *, action: str) -> Reply:

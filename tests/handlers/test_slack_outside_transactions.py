@@ -96,3 +96,19 @@ def test_a_question_in_a_dm_asks_slack_outside_any_writing_transaction(
     assert calls_in_transaction == [], calls_in_transaction
     # Slack was asked once what the DM is (its partner came with that answer).
     assert len(harness.slack.calls("conversations.info")) - asked == 1
+
+
+def test_agenda_list_in_a_dm_asks_slack_once_and_outside_any_transaction(
+    harness: Harness, calls_in_transaction: list[str]
+) -> None:
+    from tests.handlers.test_decision_disclosure import D_SEC, SECRET, secret_decided
+
+    meeting_id = secret_decided(harness)
+    calls_in_transaction.clear()
+    asked = len(harness.slack.calls("conversations.info"))
+
+    listed = harness.command("/agenda", f"list M{meeting_id}", channel=D_SEC, user=U_SEC).text
+
+    assert SECRET in listed  # the secretariat's own DM shows the non-public item
+    assert calls_in_transaction == [], calls_in_transaction
+    assert len(harness.slack.calls("conversations.info")) - asked == 1
