@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from bench.infra import bulk_insert
 from bot.reminders import kinds
-from bot.reminders.planning import ReminderSpec
+from bot.reminders.planning import ReminderSpec, reminder_row
 from storage.models import Body, Meeting, Reminder
 
 SECRETARIAT = "U0SEC"
@@ -72,7 +72,7 @@ def meeting_reminder_rows(
     meetings: list[tuple[int, int, datetime, str]], due_at: datetime, now: datetime, first_id: int
 ) -> Iterator[dict[str, object]]:
     """One "meeting starts soon" reminder per (meeting, body, start, channel), due at
-    ``due_at``: the row ``bot.reminders.planning.put`` inserts for such a spec."""
+    ``due_at``: the row ``bot.reminders.planning`` inserts for such a spec."""
     for n, (meeting_id, _body, start, channel) in enumerate(meetings):
         spec = ReminderSpec(
             kinds.meeting_key(meeting_id, f"offset:bench{first_id + n}"),
@@ -84,21 +84,7 @@ def meeting_reminder_rows(
             None,
             {"offset": "1h"},
         )
-        yield {
-            "id": first_id + n,
-            "key": spec.key,
-            "kind": spec.kind,
-            "target": spec.target,
-            "due_at": spec.due_at,
-            "next_attempt_at": spec.due_at,
-            "state": kinds.PENDING,
-            "meeting_id": spec.meeting_id,
-            "decision_id": None,
-            "payload": spec.payload(),
-            "attempts": 0,
-            "in_doubt": False,
-            "created_at": now,
-        }
+        yield {"id": first_id + n, **reminder_row(spec, now)}
 
 
 def add_reminders(engine: Engine, rows: Iterator[dict[str, object]]) -> int:

@@ -74,10 +74,9 @@ def put(session: Session, spec: ReminderSpec, now: datetime) -> Reminder:
     return row
 
 
-def _insert_ignoring_duplicate(session: Session, spec: ReminderSpec, now: datetime) -> None:
-    # Two instances planning the same reminder at once: the second insert does nothing
-    # instead of failing the request that triggered it.
-    values = {
+def reminder_row(spec: ReminderSpec, now: datetime) -> dict[str, Any]:
+    """The ``reminders`` row of a newly planned ``spec``: pending, never attempted."""
+    return {
         "key": spec.key,
         "kind": spec.kind,
         "target": spec.target,
@@ -91,10 +90,17 @@ def _insert_ignoring_duplicate(session: Session, spec: ReminderSpec, now: dateti
         "in_doubt": False,
         "created_at": now,
     }
+
+
+def _insert_ignoring_duplicate(session: Session, spec: ReminderSpec, now: datetime) -> None:
+    # Two instances planning the same reminder at once: the second insert does nothing
+    # instead of failing the request that triggered it.
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(Reminder).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        insert(Reminder)
+        .values(**reminder_row(spec, now))
+        .on_conflict_do_nothing(index_elements=["key"])
     )
 
 
