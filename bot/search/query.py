@@ -47,7 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.disclosure import Clearance, hidden_clause
+from bot.disclosure import Clearance
 from bot.search.index import FIELD_WEIGHT, UNDECIDED
 from bot.search.lookup import Filters, term_statement
 from bot.search.terms import QueryTerm, content_terms
@@ -100,7 +100,7 @@ def _hidden_items(session: Session, clearance: Clearance | None) -> list[int] | 
     meetings (by their items' meeting index) and the private items (by their own index), so
     no statement reads every item.
     """
-    if clearance is None or hidden_clause(clearance) is None:
+    if clearance is None or clearance.everything:
         return None
     closed = select(Meeting.id).where(
         or_(Meeting.disclosure != "public", Meeting.minutes_disclosure != "public")
