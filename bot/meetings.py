@@ -169,6 +169,43 @@ def _refuse_clash(
         raise UserError("meeting.clash", ref=f"M{other}", usage=usage)
 
 
+@dataclass(frozen=True)
+class Disclosures:
+    """Whether a meeting and its minutes are public, and why not."""
+
+    meeting: str
+    meeting_reason: str | None
+    minutes: str
+    minutes_reason: str | None
+
+
+def disclosures(
+    body: Body,
+    disclosure: str | None = None,
+    reason: str | None = None,
+    minutes_disclosure: str | None = None,
+    minutes_reason: str | None = None,
+) -> Disclosures:
+    """What a meeting of ``body`` scheduled with these options gets: each value given, else
+    the body's default; the minutes follow the meeting unless set apart."""
+    meeting = disclosure or body.disclosure
+    meeting_reason = reason if reason is not None else body.disclosure_reason
+    if minutes_reason is None:
+        minutes_reason = body.minutes_disclosure_reason or meeting_reason
+    minutes = minutes_disclosure or body.minutes_disclosure or meeting
+    return Disclosures(meeting, meeting_reason, minutes, minutes_reason)
+
+
+def missing_reason(chosen: Disclosures) -> str | None:
+    """The message key when the meeting or its minutes is not public and says not why (the
+    minutes' 公開の可否 states it, and it cannot be added once the meeting is scheduled)."""
+    if chosen.meeting != "public" and not chosen.meeting_reason:
+        return "meeting.reason_required"
+    if chosen.minutes != "public" and not chosen.minutes_reason:
+        return "meeting.minutes_reason_required"
+    return None
+
+
 def schedule_meeting(
     session: Session,
     body: Body,
@@ -191,20 +228,10 @@ def schedule_meeting(
     if start < now:
         raise UserError("meeting.in_the_past", usage="usage.meeting.schedule")
     _refuse_clash(session, body.id, start, end, usage="usage.meeting.schedule")
-    meeting_disclosure = disclosure or body.disclosure
-    meeting_reason = reason if reason is not None else body.disclosure_reason
-    kept = minutes_disclosure or body.minutes_disclosure or meeting_disclosure
-    kept_reason = (
-        minutes_reason
-        if minutes_reason is not None
-        else body.minutes_disclosure_reason or meeting_reason
-    )
-    # The minutes' 公開の可否 states why the meeting, and why its minutes, are not public; it
-    # cannot be added once the meeting is scheduled.
-    if meeting_disclosure != "public" and not meeting_reason:
-        raise UserError("meeting.reason_required", usage="usage.meeting.schedule")
-    if kept != "public" and not kept_reason:
-        raise UserError("meeting.minutes_reason_required", usage="usage.meeting.schedule")
+    chosen = disclosures(body, disclosure, reason, minutes_disclosure, minutes_reason)
+    problem = missing_reason(chosen)
+    if problem is not None:
+        raise UserError(problem, usage="usage.meeting.schedule")
     meeting = Meeting(
         body=body,
         starts_at=start,
@@ -212,10 +239,10 @@ def schedule_meeting(
         fiscal_year=fiscal_year_of(when.day, fy_start_month),
         place=place or body.default_place,
         status="scheduled",
-        disclosure=meeting_disclosure,
-        disclosure_reason=meeting_reason,
-        minutes_disclosure=kept,
-        minutes_disclosure_reason=kept_reason,
+        disclosure=chosen.meeting,
+        disclosure_reason=chosen.meeting_reason,
+        minutes_disclosure=chosen.minutes,
+        minutes_disclosure_reason=chosen.minutes_reason,
         created_by=actor.user_id,
         created_at=now,
     )

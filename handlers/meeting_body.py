@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import bodies
+from bot import bodies, meetings
 from bot.errors import UserError
 from bot.present import offset_words
 from bot.reminders.timing import ReminderPolicy
@@ -70,6 +70,13 @@ def set_member(ctx: CommandContext, rest: str) -> Reply:
     )
 
 
+# What /meeting config says when scheduling with the body's defaults would be refused.
+REASON_HINTS = {
+    "meeting.reason_required": "meeting.reason_missing",
+    "meeting.minutes_reason_required": "meeting.minutes_reason_missing",
+}
+
+
 def configure_body(ctx: CommandContext, rest: str) -> Reply:
     """``/meeting config key=value …``: deadlines, reminders, disclosure, template.
     With no settings (``body=`` alone at most), it shows the current ones."""
@@ -96,16 +103,11 @@ def configure_body(ctx: CommandContext, rest: str) -> Reply:
             )
         except UserError as exc:
             raise exc.with_usage(usage) from None
+        # Scheduling with a closed default and no reason would be refused: say so now.
+        problem = meetings.missing_reason(meetings.disclosures(body))
     text = ctx.t("meeting.config_done", body=view.name, settings=_settings(ctx, view))
-    if view.disclosure != "public" and not view.disclosure_reason:
-        # Scheduling a closed meeting needs a reason (the minutes print it): say so now.
-        text += "\n" + ctx.t("meeting.reason_missing")
-    elif (
-        view.minutes_disclosure not in (None, "public")
-        and not view.minutes_disclosure_reason
-        and not view.disclosure_reason
-    ):
-        text += "\n" + ctx.t("meeting.minutes_reason_missing")
+    if problem is not None:
+        text += "\n" + ctx.t(REASON_HINTS[problem])
     return Reply(text)
 
 
